@@ -1,0 +1,19 @@
+//! Rapport's business rules, free of I/O so every rule can be tested as a plain function.
+//!
+//! - [`grants`]: the permission names of the public contract and grant sets.
+//! - [`role`]: conversation roles, presets over grants.
+//! - [`tree`]: the department tree (ancestry, moves).
+//! - [`visibility`]: who may see which staff and departments, and who may grant what.
+//! - [`values`]: validated input values (account, names, passwords).
+
+pub mod grants;
+pub mod role;
+pub mod tree;
+pub mod values;
+pub mod visibility;
+
+pub use grants::{Grant, GrantGroup, GrantSet};
+pub use role::Role;
+pub use tree::DeptTree;
+pub use values::Invalid;
+pub use visibility::{Reach, Viewer};
