@@ -8,6 +8,7 @@
 
 pub mod grants;
 pub mod role;
+pub mod throttle;
 pub mod tree;
 pub mod values;
 pub mod visibility;

@@ -1,0 +1,100 @@
+//! Companies (tenants). A company is created together with its root department and its first
+//! admin, in one transaction, so a company without a root never exists.
+
+use crate::db::Exec;
+use crate::error::Result;
+use crate::schema::{Companies, Departments, Staff};
+use crate::{Db, now_ms};
+use rapport_domain::GrantSet;
+use sea_query::{Expr, ExprTrait, Query};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Company {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+}
+
+/// What `create` makes.
+#[derive(Debug, Clone, Copy)]
+pub struct Created {
+    pub company_id: i64,
+    pub root_department_id: i64,
+    pub admin_id: i64,
+}
+
+/// The first admin of a new company; `account` is already validated and `password_hash` hashed.
+pub struct NewAdmin<'a> {
+    pub account: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+}
+
+/// Creates a company, its root department (named like the company) and an admin holding
+/// every grant in that root department.
+pub async fn create(db: &Db, name: &str, admin: NewAdmin<'_>) -> Result<Created> {
+    let tx = db.begin().await?;
+    let now = now_ms();
+    let (company_id,): (i64,) = tx
+        .one(
+            Query::insert()
+                .into_table(Companies::Table)
+                .columns([Companies::Name, Companies::CreatedAt])
+                .values_panic([name.into(), now.into()])
+                .returning_col(Companies::Id),
+        )
+        .await?;
+    let (root_id,): (i64,) = tx
+        .one(
+            Query::insert()
+                .into_table(Departments::Table)
+                .columns([Departments::CompanyId, Departments::Name, Departments::CreatedAt])
+                .values_panic([company_id.into(), name.into(), now.into()])
+                .returning_col(Departments::Id),
+        )
+        .await?;
+    tx.run(
+        Query::update()
+            .table(Departments::Table)
+            .value(Departments::Path, format!("/{root_id}/"))
+            .and_where(Expr::col(Departments::Id).eq(root_id)),
+    )
+    .await?;
+    let (admin_id,): (i64,) = tx
+        .one(
+            Query::insert()
+                .into_table(Staff::Table)
+                .columns([
+                    Staff::CompanyId,
+                    Staff::DepartmentId,
+                    Staff::Account,
+                    Staff::Name,
+                    Staff::PasswordHash,
+                    Staff::Grants,
+                    Staff::CreatedAt,
+                ])
+                .values_panic([
+                    company_id.into(),
+                    root_id.into(),
+                    admin.account.into(),
+                    admin.name.into(),
+                    admin.password_hash.into(),
+                    GrantSet::all().to_storage().into(),
+                    now.into(),
+                ])
+                .returning_col(Staff::Id),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Created { company_id, root_department_id: root_id, admin_id })
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Company> {
+    db.one(
+        Query::select()
+            .columns([Companies::Id, Companies::Name, Companies::CreatedAt])
+            .from(Companies::Table)
+            .and_where(Expr::col(Companies::Id).eq(id)),
+    )
+    .await
+}

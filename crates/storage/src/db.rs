@@ -1,0 +1,231 @@
+//! The connection to either backend. Statements are sea-query builders rendered here for the
+//! backend in use, so the rest of the crate writes each query once.
+
+use crate::error::Result;
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_sqlx::SqlxBinder;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+use tokio::sync::{Mutex, MutexGuard};
+
+/// Renders `$stmt` for the backend behind `$target` and fetches with `$method`.
+macro_rules! dispatch {
+    ($target:expr, $stmt:expr, $method:ident) => {
+        match $target {
+            Target::Sqlite(e) => {
+                let (sql, values) = $stmt.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_as_with::<Sqlite, _, _>(AssertSqlSafe(sql), values).$method(e).await?
+            }
+            Target::Postgres(e) => {
+                let (sql, values) = $stmt.build_sqlx(PostgresQueryBuilder);
+                sqlx::query_as_with::<Postgres, _, _>(AssertSqlSafe(sql), values).$method(e).await?
+            }
+        }
+    };
+}
+
+/// Which database an installation runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A handle to the database, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: Pool,
+}
+
+/// A row type readable from both backends.
+pub(crate) trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+impl Db {
+    /// Opens the database named by `url` (`sqlite:` path or `postgres://`), creating a SQLite
+    /// file if needed, and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Db> {
+        let db = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Db::connect_postgres(PgConnectOptions::from_str(url)?).await?
+        } else {
+            Db::connect_sqlite(url).await?
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Opens PostgreSQL with every connection's `search_path` set to `schema` (created if
+    /// missing): tests get a fresh schema each, and installations may share a database.
+    pub async fn connect_postgres_schema(url: &str, schema: &str) -> Result<Db> {
+        let options = PgConnectOptions::from_str(url)?;
+        let setup = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        let create = format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", schema.replace('"', ""));
+        sqlx::query(AssertSqlSafe(create)).execute(&setup).await?;
+        setup.close().await;
+        let db = Db::connect_postgres(options.options([("search_path", schema)])).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn connect_postgres(options: PgConnectOptions) -> Result<Db> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Db { pool: Pool::Postgres(pool) })
+    }
+
+    async fn connect_sqlite(url: &str) -> Result<Db> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode survives a crash of the process; only an OS crash can lose
+            // the last commits.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        Ok(Db { pool: Pool::Sqlite(pool) })
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    pub async fn begin(&self) -> Result<Tx> {
+        let inner = match &self.pool {
+            Pool::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        };
+        Ok(Tx(Mutex::new(inner)))
+    }
+}
+
+/// An open transaction on either backend; dropped without [`Tx::commit`] it rolls back.
+/// The mutex lets a transaction be used through `&Tx` like a pool; it is never contended.
+pub struct Tx(Mutex<TxInner>);
+
+pub(crate) enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self.0.into_inner() {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Statement execution shared by [`Db`] (one pooled connection per statement) and [`Tx`].
+pub(crate) trait Exec: Sync {
+    fn connection(&self) -> impl Future<Output = Result<Conn<'_>>> + Send;
+
+    fn all<T: AnyRow>(&self, stmt: &(impl SqlxBinder + Sync)) -> impl Future<Output = Result<Vec<T>>> + Send {
+        async move {
+            let mut conn = self.connection().await?;
+            Ok(dispatch!(conn.target(), stmt, fetch_all))
+        }
+    }
+
+    fn optional<T: AnyRow>(&self, stmt: &(impl SqlxBinder + Sync)) -> impl Future<Output = Result<Option<T>>> + Send {
+        async move {
+            let mut conn = self.connection().await?;
+            Ok(dispatch!(conn.target(), stmt, fetch_optional))
+        }
+    }
+
+    /// One row, or [`StorageError::NotFound`](crate::StorageError::NotFound).
+    fn one<T: AnyRow>(&self, stmt: &(impl SqlxBinder + Sync)) -> impl Future<Output = Result<T>> + Send {
+        async move { self.optional(stmt).await?.ok_or(crate::StorageError::NotFound) }
+    }
+
+    /// Runs a statement that returns no rows; answers how many rows it touched.
+    fn run(&self, stmt: &(impl SqlxBinder + Sync)) -> impl Future<Output = Result<u64>> + Send {
+        async move {
+            let mut conn = self.connection().await?;
+            Ok(match conn.target() {
+                Target::Sqlite(e) => {
+                    let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                    sqlx::query_with::<Sqlite, _>(AssertSqlSafe(sql), values).execute(e).await?.rows_affected()
+                }
+                Target::Postgres(e) => {
+                    let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                    sqlx::query_with::<Postgres, _>(AssertSqlSafe(sql), values).execute(e).await?.rows_affected()
+                }
+            })
+        }
+    }
+}
+
+impl Exec for Db {
+    async fn connection(&self) -> Result<Conn<'_>> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
+            Pool::Postgres(p) => Conn::Postgres(p.acquire().await?),
+        })
+    }
+}
+
+impl Exec for Tx {
+    async fn connection(&self) -> Result<Conn<'_>> {
+        Ok(Conn::Tx(self.0.lock().await))
+    }
+}
+
+/// A connection held for one statement (from the pool) or borrowed from a transaction.
+pub(crate) enum Conn<'a> {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+    Tx(MutexGuard<'a, TxInner>),
+}
+
+pub(crate) enum Target<'a> {
+    Sqlite(&'a mut sqlx::SqliteConnection),
+    Postgres(&'a mut sqlx::PgConnection),
+}
+
+impl Conn<'_> {
+    fn target(&mut self) -> Target<'_> {
+        match self {
+            Conn::Sqlite(c) => Target::Sqlite(c),
+            Conn::Postgres(c) => Target::Postgres(c),
+            Conn::Tx(guard) => match &mut **guard {
+                TxInner::Sqlite(t) => Target::Sqlite(t),
+                TxInner::Postgres(t) => Target::Postgres(t),
+            },
+        }
+    }
+}

@@ -1,0 +1,32 @@
+use thiserror::Error;
+
+/// What can go wrong in storage, in the terms callers act on.
+#[derive(Debug, Error)]
+pub enum StorageError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; holds the constraint's name.
+    #[error("conflict with an existing row ({0})")]
+    Conflict(String),
+    /// A business rule checked inside a transaction refused the change.
+    #[error("{0}")]
+    Refused(&'static str),
+    #[error(transparent)]
+    Database(sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StorageError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StorageError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StorageError::Conflict(db.constraint().unwrap_or("unique").to_string())
+            }
+            _ => StorageError::Database(e),
+        }
+    }
+}
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;

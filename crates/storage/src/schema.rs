@@ -1,0 +1,86 @@
+//! Table and column names for the query builder.
+
+use sea_query::Iden;
+
+#[derive(Iden, Clone, Copy)]
+pub enum Companies {
+    Table,
+    Id,
+    Name,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Departments {
+    Table,
+    Id,
+    CompanyId,
+    ParentId,
+    Name,
+    Introduction,
+    Path,
+    DefaultGrants,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Staff {
+    Table,
+    Id,
+    CompanyId,
+    DepartmentId,
+    Account,
+    Name,
+    Nickname,
+    Notes,
+    Memo,
+    PasswordHash,
+    Status,
+    Role,
+    Grants,
+    CreatorId,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum StaffAvatars {
+    Table,
+    StaffId,
+    ContentType,
+    Bytes,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Sessions {
+    Table,
+    TokenHash,
+    StaffId,
+    CsrfToken,
+    CreatedAt,
+    ExpiresAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum LoginThrottle {
+    Table,
+    Key,
+    Failures,
+    FirstFailureAt,
+    LockedUntil,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AuditLog {
+    Table,
+    Id,
+    CompanyId,
+    ActorId,
+    Action,
+    TargetType,
+    TargetId,
+    BeforeJson,
+    AfterJson,
+    Source,
+    At,
+}

@@ -1,0 +1,283 @@
+//! Storage behaviour, run against every configured backend (SQLite always, PostgreSQL when
+//! `RAPPORT_TEST_POSTGRES_URL` is set).
+
+use rapport_domain::visibility::{StaffRef, can_see_department, can_see_staff};
+use rapport_domain::{Grant, GrantSet, Viewer};
+use rapport_storage::audit::Actor;
+use rapport_storage::departments::{self, DepartmentChanges, NewDepartment};
+use rapport_storage::staff::{self, NewStaff, StaffChanges, StaffFilter};
+use rapport_storage::{Db, Scope, StorageError, companies, sessions, testing, throttle};
+
+struct Company {
+    scope: Scope,
+    actor: Actor,
+    root: i64,
+}
+
+async fn company(db: &Db, name: &str, account: &str) -> Company {
+    let created =
+        companies::create(db, name, companies::NewAdmin { account, name: "Admin", password_hash: "x" }).await.unwrap();
+    let scope = scope_of(db, created.company_id, created.admin_id).await;
+    let actor = Actor { company_id: created.company_id, staff_id: Some(created.admin_id), source: "test".into() };
+    Company { scope, actor, root: created.root_department_id }
+}
+
+async fn scope_of(db: &Db, company_id: i64, staff_id: i64) -> Scope {
+    let me = staff::get_unscoped(db, company_id, staff_id).await.unwrap();
+    let dept = departments::get_unscoped(db, company_id, me.department_id).await.unwrap();
+    Scope {
+        viewer: Viewer { staff_id, company_id, department_id: me.department_id, grants: me.grants() },
+        department_path: dept.path,
+    }
+}
+
+async fn dept(db: &Db, c: &Company, parent: i64, name: &str) -> i64 {
+    departments::create(db, &c.scope, &c.actor, NewDepartment { parent_id: parent, name, introduction: "" })
+        .await
+        .unwrap()
+        .id
+}
+
+async fn member(db: &Db, c: &Company, department_id: i64, account: &str, grants: &[Grant]) -> i64 {
+    let s = staff::create(
+        db,
+        &c.scope,
+        &c.actor,
+        NewStaff { department_id, account, name: account, nickname: "", notes: "", password_hash: "x" },
+    )
+    .await
+    .unwrap();
+    let changes = StaffChanges { grants: Some(grants.iter().copied().collect()), ..Default::default() };
+    staff::update(db, &c.scope, &c.actor, s.id, changes, None).await.unwrap();
+    s.id
+}
+
+async fn visible_ids(db: &Db, scope: &Scope) -> Vec<i64> {
+    let mut ids = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = staff::list(db, scope, &StaffFilter::default(), cursor, 3).await.unwrap();
+        ids.extend(page.items.iter().map(|s| s.id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return ids,
+        }
+    }
+}
+
+/// PERM-6: the SQL filter answers exactly what the pure rule answers, for every viewer.
+#[tokio::test]
+async fn scoped_staff_lists_match_the_pure_visibility_rule() {
+    for db in testing::all_backends().await {
+        let c = company(&db, "Acme", &format!("admin-{:?}@acme", db.backend())).await;
+        let other = company(&db, "Other", &format!("admin-{:?}@other", db.backend())).await;
+        // A four-level tree: root > sales > east > east-a, root > support.
+        let sales = dept(&db, &c, c.root, "Sales").await;
+        let east = dept(&db, &c, sales, "East").await;
+        let east_a = dept(&db, &c, east, "East A").await;
+        let support = dept(&db, &c, c.root, "Support").await;
+        let b = db.backend();
+        let grant_sets: [&[Grant]; 4] =
+            [&[], &[Grant::DeptStaff], &[Grant::SubdeptStaff], &[Grant::DeptStaff, Grant::SubdeptStaff]];
+        let mut members = vec![];
+        for (i, d) in [sales, east, east_a, support, sales, east].into_iter().enumerate() {
+            let grants = grant_sets[i % grant_sets.len()];
+            members.push(member(&db, &c, d, &format!("s{i}-{b:?}@acme"), grants).await);
+        }
+        member(&db, &other, other.root, &format!("stranger-{b:?}@other"), &[Grant::DeptStaff]).await;
+
+        let tree = departments::tree(&db, c.scope.company_id()).await.unwrap();
+        let everyone = staff::list(&db, &c.scope, &StaffFilter::default(), None, 100).await.unwrap().items;
+        assert_eq!(everyone.len(), 7, "the admin sees all of their company and nobody else");
+        let refs: Vec<StaffRef> = everyone
+            .iter()
+            .map(|s| StaffRef { id: s.id, company_id: s.company_id, department_id: s.department_id })
+            .collect();
+        for viewer_id in members.iter().copied().chain([c.scope.viewer.staff_id]) {
+            let scope = scope_of(&db, c.scope.company_id(), viewer_id).await;
+            let expected: Vec<i64> =
+                refs.iter().filter(|s| can_see_staff(&scope.viewer, s, &tree)).map(|s| s.id).collect();
+            assert_eq!(visible_ids(&db, &scope).await, expected, "{b:?} viewer {viewer_id}");
+            let depts: Vec<i64> = departments::list(&db, &scope).await.unwrap().iter().map(|d| d.id).collect();
+            let mut expected_depts: Vec<i64> =
+                tree.ids().filter(|d| can_see_department(&scope.viewer, scope.company_id(), *d, &tree)).collect();
+            expected_depts.sort();
+            let mut got = depts.clone();
+            got.sort();
+            assert_eq!(got, expected_depts, "{b:?} departments of viewer {viewer_id}");
+            for id in &expected {
+                staff::get(&db, &scope, *id).await.unwrap();
+            }
+            for hidden in refs.iter().filter(|s| !expected.contains(&s.id)) {
+                assert!(matches!(staff::get(&db, &scope, hidden.id).await, Err(StorageError::NotFound)));
+            }
+        }
+        // Another company's records are never found.
+        assert!(matches!(staff::get(&db, &c.scope, other.scope.viewer.staff_id).await, Err(StorageError::NotFound)));
+        assert!(matches!(departments::get(&db, &c.scope, other.root).await, Err(StorageError::NotFound)));
+    }
+}
+
+#[tokio::test]
+async fn staff_search_filters_by_text_department_subtree_and_status() {
+    for db in testing::all_backends().await {
+        let b = db.backend();
+        let c = company(&db, "Acme", &format!("root-{b:?}@acme")).await;
+        let sales = dept(&db, &c, c.root, "Sales").await;
+        let east = dept(&db, &c, sales, "East").await;
+        let ann = member(&db, &c, sales, &format!("ann-{b:?}@acme"), &[]).await;
+        let bob = member(&db, &c, east, &format!("bob-{b:?}@acme"), &[]).await;
+        let list = |f: StaffFilter| {
+            let db = db.clone();
+            let scope = c.scope.clone();
+            async move {
+                staff::list(&db, &scope, &f, None, 50).await.unwrap().items.iter().map(|s| s.id).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(list(StaffFilter { q: Some("ANN".into()), ..Default::default() }).await, vec![ann]);
+        assert_eq!(list(StaffFilter { q: Some("%".into()), ..Default::default() }).await, Vec::<i64>::new());
+        assert_eq!(list(StaffFilter { department_id: Some(sales), ..Default::default() }).await, vec![ann]);
+        assert_eq!(
+            list(StaffFilter { department_id: Some(sales), include_subdepartments: true, ..Default::default() }).await,
+            vec![ann, bob]
+        );
+        let disable = StaffChanges { status: Some(staff::STATUS_DISABLED), ..Default::default() };
+        staff::update(&db, &c.scope, &c.actor, bob, disable, None).await.unwrap();
+        assert_eq!(list(StaffFilter { status: Some("disabled".into()), ..Default::default() }).await, vec![bob]);
+    }
+}
+
+#[tokio::test]
+async fn moving_a_department_moves_its_subtree_and_refuses_cycles() {
+    for db in testing::all_backends().await {
+        let c = company(&db, "Acme", &format!("mover-{:?}@acme", db.backend())).await;
+        let sales = dept(&db, &c, c.root, "Sales").await;
+        let east = dept(&db, &c, sales, "East").await;
+        let east_a = dept(&db, &c, east, "East A").await;
+        let support = dept(&db, &c, c.root, "Support").await;
+        let into_own = DepartmentChanges { parent_id: Some(east_a), ..Default::default() };
+        assert!(matches!(
+            departments::update(&db, &c.scope, &c.actor, sales, into_own).await,
+            Err(StorageError::Refused("move_into_own_subtree"))
+        ));
+        let moved = departments::update(
+            &db,
+            &c.scope,
+            &c.actor,
+            east,
+            DepartmentChanges { parent_id: Some(support), name: Some("East (support)".into()), ..Default::default() },
+        )
+        .await
+        .unwrap();
+        assert_eq!(moved.path, format!("/{}/{support}/{east}/", c.root));
+        assert_eq!(moved.name, "East (support)");
+        let leaf = departments::get(&db, &c.scope, east_a).await.unwrap();
+        assert_eq!(leaf.path, format!("/{}/{support}/{east}/{east_a}/", c.root));
+        let tree = departments::tree(&db, c.scope.company_id()).await.unwrap();
+        assert_eq!(tree.path(east_a), leaf.path, "materialised path agrees with the parent links");
+    }
+}
+
+#[tokio::test]
+async fn deleting_is_refused_for_the_root_and_departments_in_use() {
+    for db in testing::all_backends().await {
+        let c = company(&db, "Acme", &format!("deleter-{:?}@acme", db.backend())).await;
+        let sales = dept(&db, &c, c.root, "Sales").await;
+        let east = dept(&db, &c, sales, "East").await;
+        member(&db, &c, east, &format!("e-{:?}@acme", db.backend()), &[]).await;
+        let refusal = |r: Result<(), StorageError>| match r {
+            Err(StorageError::Refused(code)) => code,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert_eq!(refusal(departments::delete(&db, &c.scope, &c.actor, c.root).await), "root_cannot_be_deleted");
+        assert_eq!(refusal(departments::delete(&db, &c.scope, &c.actor, sales).await), "department_has_subdepartments");
+        assert_eq!(refusal(departments::delete(&db, &c.scope, &c.actor, east).await), "department_has_staff");
+        let empty = dept(&db, &c, sales, "Empty").await;
+        departments::delete(&db, &c.scope, &c.actor, empty).await.unwrap();
+        assert!(matches!(departments::get(&db, &c.scope, empty).await, Err(StorageError::NotFound)));
+        let log = rapport_storage::audit::list(&db, c.scope.company_id(), None, 50).await.unwrap();
+        assert_eq!(log.items[0].action, "department.delete");
+        assert!(log.items[0].before_json.as_deref().unwrap_or("").contains("Empty"));
+    }
+}
+
+#[tokio::test]
+async fn new_staff_receive_their_departments_default_grants() {
+    for db in testing::all_backends().await {
+        let c = company(&db, "Acme", &format!("defaults-{:?}@acme", db.backend())).await;
+        let sales = dept(&db, &c, c.root, "Sales").await;
+        let defaults = GrantSet::EMPTY.with(Grant::MenuChats).with(Grant::FuncWorkspace);
+        departments::set_default_grants(&db, &c.scope, &c.actor, sales, defaults).await.unwrap();
+        let s = staff::create(
+            &db,
+            &c.scope,
+            &c.actor,
+            NewStaff {
+                department_id: sales,
+                account: &format!("new-{:?}@acme", db.backend()),
+                name: "New",
+                nickname: "",
+                notes: "",
+                password_hash: "x",
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.grants(), defaults);
+        assert_eq!(s.creator_id, c.scope.viewer.staff_id.into());
+        // A sub-department created later inherits its parent's defaults.
+        let east = dept(&db, &c, sales, "East").await;
+        assert_eq!(departments::get(&db, &c.scope, east).await.unwrap().default_grants(), defaults);
+    }
+}
+
+#[tokio::test]
+async fn accounts_are_unique_across_the_installation() {
+    for db in testing::all_backends().await {
+        let account = format!("dup-{:?}@acme", db.backend());
+        company(&db, "Acme", &account).await;
+        let again =
+            companies::create(&db, "Other", companies::NewAdmin { account: &account, name: "A", password_hash: "x" })
+                .await;
+        assert!(matches!(again, Err(StorageError::Conflict(_))), "{again:?}");
+    }
+}
+
+#[tokio::test]
+async fn disabling_or_a_new_password_ends_sessions() {
+    for db in testing::all_backends().await {
+        let c = company(&db, "Acme", &format!("sess-{:?}@acme", db.backend())).await;
+        let id = member(&db, &c, c.root, &format!("agent-{:?}@acme", db.backend()), &[]).await;
+        let far = rapport_storage::now_ms() + 60_000;
+        sessions::create(&db, "h1", id, "csrf", far).await.unwrap();
+        sessions::create(&db, "h2", id, "csrf", far).await.unwrap();
+        assert!(sessions::lookup(&db, "h1", rapport_storage::now_ms()).await.unwrap().is_some());
+        let new_password = StaffChanges { password_hash: Some("y".into()), ..Default::default() };
+        staff::update(&db, &c.scope, &c.actor, id, new_password, Some("h2")).await.unwrap();
+        assert!(sessions::lookup(&db, "h1", rapport_storage::now_ms()).await.unwrap().is_none());
+        assert!(sessions::lookup(&db, "h2", rapport_storage::now_ms()).await.unwrap().is_some(), "kept");
+        let disable = StaffChanges { status: Some(staff::STATUS_DISABLED), ..Default::default() };
+        staff::update(&db, &c.scope, &c.actor, id, disable, None).await.unwrap();
+        assert!(sessions::lookup(&db, "h2", rapport_storage::now_ms()).await.unwrap().is_none());
+        // Expired sessions are not found either.
+        sessions::create(&db, "old", c.scope.viewer.staff_id, "csrf", 1).await.unwrap();
+        assert!(sessions::lookup(&db, "old", rapport_storage::now_ms()).await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn throttling_locks_after_repeated_failures_and_clears() {
+    for db in testing::all_backends().await {
+        let key = format!("account:{:?}", db.backend());
+        let now = 1_000_000;
+        for i in 0..4 {
+            assert_eq!(throttle::record_failure(&db, &key, now + i).await.unwrap(), None);
+        }
+        let locked = throttle::record_failure(&db, &key, now + 5).await.unwrap().expect("locked on the 5th");
+        assert_eq!(locked, now + 5 + 30_000);
+        assert_eq!(throttle::locked_until(&db, &key, now + 6).await.unwrap(), Some(locked));
+        assert_eq!(throttle::locked_until(&db, &key, locked + 1).await.unwrap(), None);
+        throttle::clear(&db, &key).await.unwrap();
+        assert_eq!(throttle::record_failure(&db, &key, now + 7).await.unwrap(), None);
+    }
+}
