@@ -1,1 +1,149 @@
-fn main() {}
+//! `rapport`: one binary to serve, migrate, administer, demo and benchmark Rapport.
+
+mod bench;
+mod config;
+mod demo;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use config::Config;
+use rapport_server::{AppState, ServerConfig};
+use rapport_storage::Db;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "rapport", version, about = "Rapport — a self-hosted WhatsApp social CRM")]
+struct Cli {
+    /// Configuration file (default: `rapport.toml` in the working directory, if present).
+    #[arg(long, global = true, env = "RAPPORT_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the application.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Operator commands.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Start on a fresh SQLite file with a demo company, printing the logins.
+    Demo {
+        /// Where the demo database lives; it is recreated on every start.
+        #[arg(long, default_value = "data/demo.db")]
+        database: PathBuf,
+    },
+    /// Run a benchmark and print its table.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a company with its top-level department and first admin; prints the company id.
+    CreateCompany {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_account: String,
+        #[arg(long)]
+        admin_password: String,
+        /// The admin's display name (default: "Administrator").
+        #[arg(long, default_value = "Administrator")]
+        admin_name: String,
+    },
+    /// Set a new password for an account; its sessions end.
+    ResetPassword {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        password: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Serve => {
+            let db = config.open_database().await?;
+            serve(&config, db).await
+        }
+        Command::Migrate => {
+            config.open_database().await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateCompany { name, admin_account, admin_password, admin_name }) => {
+            let db = config.open_database().await?;
+            let id = demo::create_company(&db, &name, &admin_account, &admin_name, &admin_password).await?;
+            writeln!(std::io::stdout(), "{id}")?;
+            Ok(())
+        }
+        Command::Admin(AdminCommand::ResetPassword { account, password }) => {
+            let db = config.open_database().await?;
+            demo::reset_password(&db, &account, &password).await
+        }
+        Command::Demo { database } => {
+            if let Some(dir) = database.parent() {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            }
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+            }
+            let db = Db::connect(&format!("sqlite://{}", database.display())).await?;
+            let logins = demo::seed(&db).await?;
+            let mut out = std::io::stdout();
+            writeln!(
+                out,
+                "\nRapport demo at http://{}/ — every demo account's password is `{}`\n",
+                config.listen,
+                demo::PASSWORD
+            )?;
+            for (account, what) in logins {
+                writeln!(out, "  {account:<28} {what}")?;
+            }
+            writeln!(out)?;
+            serve(&config, db).await
+        }
+        Command::Bench(command) => bench::run(command).await,
+    }
+}
+
+async fn serve(config: &Config, db: Db) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    tracing::info!(address = %listener.local_addr()?, backend = ?db.backend(), "serving");
+    let state =
+        AppState::new(db.clone(), ServerConfig { secure_cookies: config.secure_cookies(), ..Default::default() });
+    rapport_server::serve(listener, state, shutdown_signal()).await?;
+    db.close().await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish before the process exits.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -282,3 +282,11 @@ pub(crate) fn subtree_ids(company_id: i64, path: &str, include_self: bool) -> Se
     }
     q
 }
+
+/// The company's top-level department.
+pub async fn root(db: &Db, company_id: i64) -> Result<Department> {
+    let mut q = select();
+    q.and_where(Expr::col((Departments::Table, Departments::CompanyId)).eq(company_id))
+        .and_where(Expr::col((Departments::Table, Departments::ParentId)).is_null());
+    db.one(&q).await
+}

@@ -52,3 +52,18 @@ pub(crate) fn strictly_below(path: &str) -> SimpleExpr {
 pub(crate) fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
+
+impl Scope {
+    /// The whole of a company, as the operator's command-line tools act on it.
+    pub fn operator(company_id: i64, root_department_id: i64, root_path: &str) -> Scope {
+        Scope {
+            viewer: Viewer {
+                staff_id: 0,
+                company_id,
+                department_id: root_department_id,
+                grants: rapport_domain::GrantSet::all(),
+            },
+            department_path: root_path.to_string(),
+        }
+    }
+}

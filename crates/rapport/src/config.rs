@@ -1,0 +1,68 @@
+//! Configuration: `rapport.toml` (optional), then `RAPPORT_*` / `DATABASE_URL` environment
+//! variables, which win.
+
+use anyhow::{Context, Result};
+use rapport_storage::Db;
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    database_url: Option<String>,
+    public_url: Option<String>,
+    log: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on (`RAPPORT_LISTEN`, default `127.0.0.1:8080`).
+    pub listen: String,
+    /// `sqlite://path` or `postgres://...` (`DATABASE_URL`, default a SQLite file under `./data`).
+    pub database_url: String,
+    /// The address users reach the server at (`RAPPORT_PUBLIC_URL`); https makes cookies `Secure`.
+    pub public_url: Option<String>,
+    /// Log filter (`RAPPORT_LOG`, default `info`).
+    pub log: String,
+}
+
+const DEFAULT_DATABASE: &str = "sqlite://data/rapport.db";
+
+impl Config {
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let file = match path {
+            Some(p) => read(p)?,
+            None if Path::new("rapport.toml").exists() => read(Path::new("rapport.toml"))?,
+            None => FileConfig::default(),
+        };
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Ok(Config {
+            listen: env("RAPPORT_LISTEN").or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into()),
+            database_url: env("DATABASE_URL").or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE.into()),
+            public_url: env("RAPPORT_PUBLIC_URL").or(file.public_url),
+            log: env("RAPPORT_LOG").or(file.log).unwrap_or_else(|| "info".into()),
+        })
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// Opens (and migrates) the configured database, creating the SQLite folder if needed.
+    pub async fn open_database(&self) -> Result<Db> {
+        if let Some(path) =
+            self.database_url.strip_prefix("sqlite://").or_else(|| self.database_url.strip_prefix("sqlite:"))
+            && let Some(dir) = Path::new(path.split('?').next().unwrap_or(path)).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        Db::connect(&self.database_url).await.with_context(|| format!("opening {}", self.database_url))
+    }
+}
+
+fn read(path: &Path) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}

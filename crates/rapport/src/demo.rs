@@ -1,0 +1,160 @@
+//! The operator's company set-up and the demo company.
+
+use anyhow::{Context, Result, anyhow, bail};
+use rapport_domain::values::{Account, NAME_MAX, Password, required_text};
+use rapport_domain::{Grant, GrantSet, Role};
+use rapport_server::hash_password;
+use rapport_storage::audit::Actor;
+use rapport_storage::departments::{self, NewDepartment};
+use rapport_storage::staff::{self, NewStaff, StaffChanges};
+use rapport_storage::{Db, Scope, companies};
+
+/// Every demo account's password.
+pub const PASSWORD: &str = "rapport-demo";
+
+/// `rapport admin create-company`: validates like the API does, then creates the company.
+pub async fn create_company(db: &Db, name: &str, account: &str, admin_name: &str, password: &str) -> Result<i64> {
+    let name = required_text("name", name, NAME_MAX)?;
+    let account = Account::parse(account)?;
+    let admin_name = required_text("admin-name", admin_name, NAME_MAX)?;
+    let password = Password::parse("admin-password", password)?;
+    let hash = hash_password(password.expose()).map_err(|e| anyhow!("{e}"))?;
+    let created = companies::create(
+        db,
+        &name,
+        companies::NewAdmin { account: account.as_str(), name: &admin_name, password_hash: &hash },
+    )
+    .await
+    .with_context(|| format!("creating company {name}"))?;
+    Ok(created.company_id)
+}
+
+fn operator_actor(company_id: i64) -> Actor {
+    Actor { company_id, staff_id: None, source: "command line".into() }
+}
+
+async fn operator_scope(db: &Db, company_id: i64) -> Result<Scope> {
+    let root = departments::root(db, company_id).await?;
+    Ok(Scope::operator(company_id, root.id, &root.path))
+}
+
+/// `rapport admin reset-password`.
+pub async fn reset_password(db: &Db, account: &str, password: &str) -> Result<()> {
+    let account = Account::parse(account)?;
+    let password = Password::parse("password", password)?;
+    let Some((id, company_id)) = staff::id_by_account(db, account.as_str()).await? else {
+        bail!("no account `{}`", account.as_str());
+    };
+    let hash = hash_password(password.expose()).map_err(|e| anyhow!("{e}"))?;
+    let scope = operator_scope(db, company_id).await?;
+    let changes = StaffChanges { password_hash: Some(hash), ..Default::default() };
+    staff::update(db, &scope, &operator_actor(company_id), id, changes, None).await?;
+    tracing::info!(account = account.as_str(), "password reset; the account's sessions have ended");
+    Ok(())
+}
+
+/// Creates the demo company: a four-level department tree and about twenty staff with varied
+/// grants. Answers the logins to print.
+pub async fn seed(db: &Db) -> Result<Vec<(String, String)>> {
+    let company_id = create_company(db, "Acme Trading", "admin@acme.test", "Alice Admin", PASSWORD).await?;
+    let scope = operator_scope(db, company_id).await?;
+    let actor = operator_actor(company_id);
+    let root = scope.viewer.department_id;
+    let dept = |parent: i64, name: &'static str, intro: &'static str| {
+        let (db, scope, actor) = (db.clone(), scope.clone(), actor.clone());
+        async move {
+            let new = NewDepartment { parent_id: parent, name, introduction: intro };
+            departments::create(&db, &scope, &actor, new).await.map(|d| d.id)
+        }
+    };
+    let sales = dept(root, "Sales", "Everyone who sells").await?;
+    let east = dept(sales, "Sales East", "Eastern region").await?;
+    let east_a = dept(east, "East Team A", "Key accounts").await?;
+    let east_b = dept(east, "East Team B", "New business").await?;
+    let west = dept(sales, "Sales West", "Western region").await?;
+    let west_a = dept(west, "West Team A", "").await?;
+    let support = dept(root, "Support", "Customer care").await?;
+    let tier1 = dept(support, "Tier 1", "First line").await?;
+    let marketing = dept(root, "Marketing", "").await?;
+
+    use Grant::*;
+    let manager: &[Grant] = &[
+        MenuStaff,
+        MenuDepartments,
+        MenuChats,
+        MenuChatHistory,
+        MenuReports,
+        DeptStaff,
+        SubdeptStaff,
+        DeptChats,
+        SubdeptChats,
+        DeptNumbers,
+        SubdeptNumbers,
+        FuncWorkspace,
+        FuncChatHistory,
+        FuncSetAuthorization,
+        ScopeOwnGrantsOnly,
+    ];
+    let lead: &[Grant] = &[MenuStaff, MenuChats, DeptStaff, DeptChats, FuncWorkspace];
+    let agent: &[Grant] = &[MenuChats, MenuContacts, MenuTexts, FuncWorkspace];
+    let people: &[(&str, &str, i64, &[Grant], Option<Role>, &str)] = &[
+        (
+            "sam.sales@acme.test",
+            "Sam Sales (head of sales)",
+            sales,
+            manager,
+            Some(Role::Manager),
+            "head of Sales: sees Sales and every team below",
+        ),
+        ("erin.east@acme.test", "Erin East", east, manager, Some(Role::Manager), "manager of Sales East and its teams"),
+        ("walt.west@acme.test", "Walt West", west, manager, Some(Role::Manager), "manager of Sales West"),
+        ("anna.a@acme.test", "Anna (East A lead)", east_a, lead, None, "team lead: sees her own team"),
+        ("ben.a@acme.test", "Ben", east_a, agent, Some(Role::SalesRep), "sales rep"),
+        ("cleo.a@acme.test", "Cleo", east_a, agent, Some(Role::SalesRep), "sales rep"),
+        ("dan.b@acme.test", "Dan (East B lead)", east_b, lead, None, "team lead"),
+        ("eve.b@acme.test", "Eve", east_b, agent, Some(Role::SalesRep), "sales rep"),
+        ("finn.b@acme.test", "Finn", east_b, agent, Some(Role::SalesRep), "sales rep"),
+        ("gina.w@acme.test", "Gina", west_a, agent, Some(Role::SalesRep), "sales rep"),
+        ("hugo.w@acme.test", "Hugo", west_a, agent, Some(Role::SalesRep), "sales rep"),
+        ("ivy.w@acme.test", "Ivy", west, agent, Some(Role::SalesRep), "sales rep"),
+        (
+            "quinn.qc@acme.test",
+            "Quinn (quality control)",
+            sales,
+            &[MenuChats, MenuChatHistory],
+            Some(Role::QualityControl),
+            "quality control: reads, never writes",
+        ),
+        ("sue.support@acme.test", "Sue Support", support, manager, Some(Role::Manager), "head of Support"),
+        ("tom.t1@acme.test", "Tom", tier1, agent, None, "support agent"),
+        ("uma.t1@acme.test", "Uma", tier1, agent, None, "support agent"),
+        ("vic.t1@acme.test", "Vic", tier1, agent, None, "support agent (disabled)"),
+        (
+            "mia.marketing@acme.test",
+            "Mia Marketing",
+            marketing,
+            &[MenuContacts, MenuReports, DeptStaff],
+            None,
+            "marketing",
+        ),
+        ("noah.marketing@acme.test", "Noah", marketing, &[MenuContacts], None, "marketing"),
+    ];
+    let hash = hash_password(PASSWORD).map_err(|e| anyhow!("{e}"))?;
+    let mut logins = vec![("admin@acme.test".to_string(), "company admin: every permission".to_string())];
+    for (account, name, department_id, grants, role, what) in people {
+        let new =
+            NewStaff { department_id: *department_id, account, name, nickname: "", notes: "", password_hash: &hash };
+        let created = staff::create(db, &scope, &actor, new).await?;
+        let grants: GrantSet = grants.iter().copied().collect();
+        let changes = StaffChanges {
+            grants: Some(role.map_or(grants, |r| grants.union(r.preset()))),
+            role: Some(*role),
+            status: (account.starts_with("vic.")).then_some(staff::STATUS_DISABLED),
+            ..Default::default()
+        };
+        staff::update(db, &scope, &actor, created.id, changes, None).await?;
+        logins.push((account.to_string(), what.to_string()));
+    }
+    departments::set_default_grants(db, &scope, &actor, tier1, agent.iter().copied().collect()).await?;
+    Ok(logins)
+}

@@ -1,0 +1,77 @@
+//! The versioned REST API (`/api/v1`) and its OpenAPI document, generated from the handlers'
+//! annotations so it cannot drift from the routes.
+
+mod audit;
+mod departments;
+mod extract;
+mod me;
+mod session;
+mod staff;
+
+use crate::AppState;
+use axum::Json;
+use axum::Router;
+use axum::routing::get;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Rapport API", description = "The REST API of Rapport, a self-hosted WhatsApp social CRM. \
+        Calls authenticated by the session cookie that change state must send the `X-CSRF-Token` header \
+        returned by the login call."),
+    modifiers(&SecuritySchemes),
+    security(("session" = [])),
+    tags(
+        (name = "auth", description = "Login, logout and one's own profile"),
+        (name = "departments", description = "The department tree (ORG-1, PERM-4)"),
+        (name = "staff", description = "Staff accounts and their authorization (ORG-2, PERM-1..5)"),
+        (name = "audit", description = "The audit log of administrative actions"),
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+        );
+    }
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(session::login))
+        .routes(routes!(session::logout))
+        .routes(routes!(me::get_me, me::update_me))
+        .routes(routes!(me::change_password))
+        .routes(routes!(me::set_avatar))
+        .routes(routes!(departments::list, departments::create))
+        .routes(routes!(departments::get_one, departments::update, departments::delete))
+        .routes(routes!(departments::get_default_grants, departments::set_default_grants))
+        .routes(routes!(staff::list, staff::create))
+        .routes(routes!(staff::get_one, staff::update))
+        .routes(routes!(staff::get_grants, staff::set_grants))
+        .routes(routes!(staff::reset_password))
+        .routes(routes!(staff::avatar))
+        .routes(routes!(audit::list))
+}
+
+/// The OpenAPI document describing every API route.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api_router().into_openapi()
+}
+
+pub fn router() -> Router<AppState> {
+    let (router, doc) = api_router().split_for_parts();
+    let doc = std::sync::Arc::new(doc);
+    router
+        .route("/api/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+        .route("/api/{*rest}", axum::routing::any(extract::unknown_route))
+}

@@ -1,0 +1,145 @@
+//! The API's one error type and its single mapping to HTTP: `{"error":{"code","message"}}`
+//! with the status the public contract names.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rapport_domain::Invalid;
+use rapport_storage::StorageError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("you are not logged in")]
+    Unauthenticated,
+    /// 401 with a more specific message (a failed login).
+    #[error("{0}")]
+    LoginFailed(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("the CSRF token is missing or wrong")]
+    Csrf,
+    #[error("not found")]
+    NotFound,
+    /// A state conflict: `code` names it, `message` explains it.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{0}")]
+    Invalid(Invalid),
+    #[error("{0}")]
+    Malformed(String),
+    #[error("too many failed logins; try again in {0} s")]
+    TooManyAttempts(i64),
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// The error body every failing API call answers with.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `unauthenticated`, `forbidden`, `not_found`, `invalid`, ...
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+    /// For `invalid`: the offending field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::Forbidden(message.into())
+    }
+
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Invalid(Invalid::new(field, message))
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Conflict { code, message: message.into() }
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, Option<String>) {
+        match self {
+            ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", None),
+            ApiError::LoginFailed(_) => (StatusCode::UNAUTHORIZED, "login_failed", None),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
+            ApiError::Csrf => (StatusCode::FORBIDDEN, "csrf_failed", None),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", None),
+            ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code, None),
+            ApiError::Invalid(i) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some(i.field.to_string())),
+            ApiError::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed_request", None),
+            ApiError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", None),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, field) = self.parts();
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message: self.to_string(), field } };
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::TooManyAttempts(seconds) = self
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(i: Invalid) -> Self {
+        ApiError::Invalid(i)
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound => ApiError::NotFound,
+            StorageError::Conflict(constraint) if constraint.contains("account") => {
+                ApiError::conflict("account_taken", "this account already exists")
+            }
+            StorageError::Conflict(constraint) => {
+                ApiError::conflict("conflict", format!("conflicts with an existing record ({constraint})"))
+            }
+            StorageError::Refused(reason) => refusal(reason),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// The storage layer's named refusals, in words and statuses for the API.
+fn refusal(reason: &'static str) -> ApiError {
+    match reason {
+        "parent_not_found" => ApiError::invalid("parent_id", "no such department"),
+        "department_not_found" => ApiError::invalid("department_id", "no such department"),
+        "move_into_own_subtree" => {
+            ApiError::invalid("parent_id", "a department cannot be moved under itself or one of its sub-departments")
+        }
+        "root_cannot_move" => ApiError::invalid("parent_id", "the top-level department has no parent"),
+        "root_cannot_be_deleted" => {
+            ApiError::conflict(reason, "the top-level department of the company cannot be deleted")
+        }
+        "department_has_subdepartments" => {
+            ApiError::conflict(reason, "the department still has sub-departments; move or delete them first")
+        }
+        "department_has_staff" => {
+            ApiError::conflict(reason, "the department still has staff; move them to another department first")
+        }
+        other => ApiError::conflict(other, other.replace('_', " ")),
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

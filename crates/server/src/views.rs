@@ -1,0 +1,153 @@
+//! The JSON shapes the API answers with (and the OpenAPI schemas describing them).
+
+use rapport_storage::audit::AuditRow;
+use rapport_storage::departments::Department;
+use rapport_storage::staff::StaffMember;
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+
+/// A Unix-milliseconds timestamp as RFC 3339 (UTC).
+pub fn rfc3339(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// A page of a list; pass `next_cursor` back as `cursor` for the next page.
+#[derive(Serialize, ToSchema)]
+pub struct List<T: ToSchema> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> List<T> {
+    pub fn new(items: Vec<T>, next_cursor: Option<i64>) -> Self {
+        List { items, next_cursor: next_cursor.map(|c| c.to_string()) }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StaffView {
+    pub id: i64,
+    /// Login id; never changes after creation.
+    pub account: String,
+    pub name: String,
+    pub nickname: String,
+    pub notes: String,
+    pub memo: String,
+    pub department_id: i64,
+    pub department_name: String,
+    /// `enabled` or `disabled`.
+    pub status: String,
+    /// `quality_control`, `sales_rep`, `manager` or null.
+    pub role: Option<String>,
+    pub grants: Vec<String>,
+    pub creator_id: Option<i64>,
+    pub creator_name: Option<String>,
+    pub created_at: String,
+    /// Where the avatar image is served, when there is one.
+    pub avatar_url: Option<String>,
+}
+
+impl From<StaffMember> for StaffView {
+    fn from(s: StaffMember) -> Self {
+        StaffView {
+            grants: s.grants().names().into_iter().map(String::from).collect(),
+            avatar_url: s.avatar_updated_at.map(|t| format!("/api/v1/staff/{}/avatar?v={t}", s.id)),
+            created_at: rfc3339(s.created_at),
+            id: s.id,
+            account: s.account,
+            name: s.name,
+            nickname: s.nickname,
+            notes: s.notes,
+            memo: s.memo,
+            department_id: s.department_id,
+            department_name: s.department_name,
+            status: s.status,
+            role: s.role,
+            creator_id: s.creator_id,
+            creator_name: s.creator_name,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DepartmentView {
+    pub id: i64,
+    pub name: String,
+    pub introduction: String,
+    /// Null only for the company's top-level department.
+    pub parent_id: Option<i64>,
+    /// Depth below the top-level department (which is 0).
+    pub depth: usize,
+    pub staff_count: i64,
+    pub child_count: i64,
+    /// What new staff of this department receive.
+    pub default_grants: Vec<String>,
+    pub created_at: String,
+}
+
+impl From<Department> for DepartmentView {
+    fn from(d: Department) -> Self {
+        DepartmentView {
+            default_grants: d.default_grants().names().into_iter().map(String::from).collect(),
+            depth: d.depth(),
+            created_at: rfc3339(d.created_at),
+            id: d.id,
+            name: d.name,
+            introduction: d.introduction,
+            parent_id: d.parent_id,
+            staff_count: d.staff_count,
+            child_count: d.child_count,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GrantsView {
+    pub grants: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginView {
+    pub staff: StaffView,
+    /// Send this as `X-CSRF-Token` with every state-changing call made with the session cookie.
+    pub csrf_token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryView {
+    pub id: i64,
+    pub actor_id: Option<i64>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<i64>,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    pub source: String,
+    pub at: String,
+}
+
+impl From<AuditRow> for AuditEntryView {
+    fn from(r: AuditRow) -> Self {
+        let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        AuditEntryView {
+            id: r.id,
+            actor_id: r.actor_id,
+            actor_name: r.actor_name,
+            action: r.action,
+            target_type: r.target_type,
+            target_id: r.target_id,
+            before: parse(r.before_json),
+            after: parse(r.after_json),
+            source: r.source,
+            at: rfc3339(r.at),
+        }
+    }
+}
