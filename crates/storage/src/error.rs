@@ -22,7 +22,8 @@ impl From<sqlx::Error> for StorageError {
         match &e {
             sqlx::Error::RowNotFound => StorageError::NotFound,
             sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StorageError::Conflict(db.constraint().unwrap_or("unique").to_string())
+                // PostgreSQL names the constraint; SQLite names the columns in its message.
+                StorageError::Conflict(db.constraint().map_or_else(|| db.message().to_string(), String::from))
             }
             _ => StorageError::Database(e),
         }
