@@ -1,0 +1,203 @@
+// Rapport's page script: dialogs, forms that call the JSON API, toasts, local times.
+// Pages are rendered on the server; every change goes through /api/v1 with the CSRF header.
+"use strict";
+
+const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+async function api(method, url, body, contentType) {
+  const headers = { "X-CSRF-Token": csrf() };
+  let payload;
+  if (body instanceof Blob) {
+    payload = body;
+    headers["Content-Type"] = contentType || body.type || "application/octet-stream";
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers["Content-Type"] = "application/json";
+  }
+  const response = await fetch(url, { method, headers, body: payload, credentials: "same-origin" });
+  let data = null;
+  try { data = await response.json(); } catch (_) { /* empty body */ }
+  return { ok: response.ok, status: response.status, data };
+}
+
+function toast(message, kind) {
+  const box = document.getElementById("toast");
+  if (!box || !message) return;
+  box.textContent = message;
+  box.className = "show " + (kind || "");
+  clearTimeout(box._timer);
+  box._timer = setTimeout(() => { box.className = ""; }, 4000);
+}
+
+// A toast that survives the reload after a successful change.
+function toastAfterReload(message) {
+  if (message) sessionStorage.setItem("rapport.toast", message);
+  location.reload();
+}
+
+function errorMessage(result) {
+  return result.data?.error?.message || `Request failed (${result.status})`;
+}
+
+// Reads a form into the JSON body the API expects.
+function formBody(form) {
+  const body = {};
+  for (const el of form.elements) {
+    if (!el.name || el.dataset.skip !== undefined || el.type === "file" || el.disabled) continue;
+    if (el.closest("[hidden]")) continue;
+    if (el.dataset.list !== undefined) {
+      body[el.name] = body[el.name] || [];
+      if (el.checked) body[el.name].push(el.value);
+    } else if (el.type === "checkbox") {
+      body[el.name] = el.checked;
+    } else if (el.dataset.type === "int") {
+      if (el.value !== "") body[el.name] = Number.parseInt(el.value, 10);
+    } else if (el.dataset.emptyNull !== undefined) {
+      body[el.name] = el.value === "" ? null : el.value;
+    } else {
+      body[el.name] = el.value;
+    }
+  }
+  return body;
+}
+
+function showFormError(form, result) {
+  const box = form.querySelector(".form-error");
+  form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+  const field = result.data?.error?.field;
+  const input = field && form.elements.namedItem(field);
+  if (input && input.setAttribute) {
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  }
+  if (box) box.textContent = errorMessage(result);
+  else toast(errorMessage(result), "error");
+}
+
+async function submitForm(event) {
+  const form = event.target;
+  if (!form.dataset.api) return;
+  event.preventDefault();
+  const button = form.querySelector('[type="submit"]');
+  if (button) button.disabled = true;
+  try {
+    const result = await api(form.dataset.method || "POST", form.dataset.api, formBody(form));
+    if (!result.ok) return showFormError(form, result);
+    if (form.dataset.redirect) return location.assign(form.dataset.redirect);
+    form.closest("dialog")?.close();
+    toastAfterReload(form.dataset.success);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+function syncCheckAll(form) {
+  form.querySelectorAll("[data-check-all]").forEach((all) => {
+    const boxes = [...form.querySelectorAll(`[data-in-group="${all.dataset.checkAll}"]`)];
+    all.checked = boxes.length > 0 && boxes.every((b) => b.checked);
+    all.indeterminate = !all.checked && boxes.some((b) => b.checked);
+  });
+}
+
+// Opens a dialog, pointing its form at the row's URL and filling it with the row's values.
+function openDialog(trigger) {
+  const dialog = document.getElementById(trigger.dataset.dialog);
+  if (!dialog) return;
+  const form = dialog.querySelector("form");
+  if (form) {
+    form.reset();
+    form.querySelector(".form-error")?.replaceChildren();
+    if (trigger.dataset.action) form.dataset.api = trigger.dataset.action;
+    const slot = form.querySelector("[data-title-slot]");
+    if (slot) slot.textContent = trigger.dataset.title || "";
+    if (trigger.dataset.fill) {
+      const values = JSON.parse(trigger.dataset.fill);
+      for (const [name, value] of Object.entries(values)) {
+        const el = form.elements.namedItem(name);
+        if (el && "value" in el) el.value = value ?? "";
+      }
+    }
+    form.querySelectorAll("[data-hide-for-root]").forEach((el) => { el.hidden = trigger.dataset.root !== undefined; });
+    if (trigger.dataset.fillGrants) {
+      const held = new Set(JSON.parse(trigger.dataset.fillGrants));
+      form.querySelectorAll('input[name="grants"]').forEach((box) => { box.checked = held.has(box.value); });
+    }
+    syncCheckAll(form);
+  }
+  if (trigger.dataset.loadMe !== undefined) loadMe(form);
+  trigger.closest("details")?.removeAttribute("open");
+  dialog.showModal();
+}
+
+async function loadMe(form) {
+  const result = await api("GET", "/api/v1/me");
+  if (!result.ok) return;
+  for (const name of ["name", "nickname", "memo"]) {
+    const el = form.elements.namedItem(name);
+    if (el) el.value = result.data[name] ?? "";
+  }
+}
+
+function confirmThen(text) {
+  const dialog = document.getElementById("confirm-dialog");
+  if (!dialog) return Promise.resolve(window.confirm(text));
+  dialog.querySelector(".confirm-text").textContent = text;
+  dialog.returnValue = "";
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+  });
+}
+
+document.addEventListener("submit", submitForm);
+
+document.addEventListener("click", async (event) => {
+  const target = event.target.closest("button, [data-dialog]");
+  if (!target) return;
+  if (target.dataset.dialog) return openDialog(target);
+  if (target.dataset.close !== undefined) return target.closest("dialog")?.close();
+  if (target.dataset.logout !== undefined) {
+    await api("POST", "/api/v1/auth/logout");
+    return location.assign("/login");
+  }
+  if (target.dataset.delete) {
+    if (!(await confirmThen(target.dataset.confirm))) return;
+    const result = await api("DELETE", target.dataset.delete);
+    return result.ok ? toastAfterReload(target.dataset.success) : toast(errorMessage(result), "error");
+  }
+});
+
+document.addEventListener("change", async (event) => {
+  const el = event.target;
+  if (el.dataset.checkAll) {
+    el.form.querySelectorAll(`[data-in-group="${el.dataset.checkAll}"]`).forEach((b) => { b.checked = el.checked; });
+  } else if (el.dataset.inGroup) {
+    syncCheckAll(el.form);
+  } else if (el.dataset.statusUrl) {
+    const status = el.checked ? "enabled" : "disabled";
+    const result = await api("PATCH", el.dataset.statusUrl, { status });
+    if (!result.ok) {
+      el.checked = !el.checked;
+      return toast(errorMessage(result), "error");
+    }
+    toastAfterReload(el.checked ? el.dataset.on : el.dataset.off);
+  } else if (el.dataset.avatarUpload !== undefined && el.files?.[0]) {
+    const result = await api("PUT", "/api/v1/me/avatar", el.files[0]);
+    const form = el.form;
+    if (!result.ok) return showFormError(form, result);
+    toast(form.dataset.success);
+  }
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  const pending = sessionStorage.getItem("rapport.toast");
+  if (pending) {
+    sessionStorage.removeItem("rapport.toast");
+    toast(pending, "success");
+  }
+  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  document.querySelectorAll("time[datetime]").forEach((el) => {
+    const date = new Date(el.getAttribute("datetime"));
+    if (!Number.isNaN(date.getTime())) el.textContent = format.format(date);
+  });
+});

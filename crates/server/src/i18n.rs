@@ -29,6 +29,11 @@ impl Catalog {
         self.strings.get(key).map(String::as_str).unwrap_or(key)
     }
 
+    /// The text for a key built at run time, if the catalogue has it.
+    pub fn lookup(&self, key: &str) -> Option<&str> {
+        self.strings.get(key).map(String::as_str)
+    }
+
     pub fn has(&self, key: &str) -> bool {
         self.strings.contains_key(key)
     }

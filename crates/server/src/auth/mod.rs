@@ -11,7 +11,7 @@ use axum::http::{Method, header};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use base64::Engine;
 use rand::RngCore;
-use rapport_domain::{Grant, Role};
+use rapport_domain::Grant;
 use rapport_storage::audit::Actor;
 use rapport_storage::sessions::{self, SessionRow};
 use rapport_storage::{Scope, now_ms};
@@ -63,10 +63,6 @@ impl Auth {
 
     pub fn has(&self, grant: Grant) -> bool {
         self.scope.viewer.has(grant)
-    }
-
-    pub fn role(&self) -> Option<Role> {
-        self.session.role()
     }
 
     /// Refuses with 403 unless the viewer holds `grant`.
