@@ -1,13 +1,222 @@
-//! Benchmarks that print a table. Placeholder until the staff-list benchmark lands below.
-use anyhow::Result;
+//! Benchmarks that print a table of figures. They run the real server on a local port over a
+//! fresh database per backend, so they measure what a browser would wait for.
+
+use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
+use rapport_domain::{Grant, GrantSet};
+use rapport_server::{AppState, ServerConfig, hash_password};
+use rapport_storage::audit::Actor;
+use rapport_storage::departments::{self, NewDepartment};
+use rapport_storage::staff::{self, NewStaff, StaffChanges};
+use rapport_storage::{Db, Scope, companies, testing};
+use std::io::Write;
+use std::time::{Duration, Instant};
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
-    /// The staff list through the API for a viewer with sub-department scope.
-    StaffList,
+    /// The staff list through the API for a viewer with sub-department scope, in a company of
+    /// 5,000 staff in a 6-level tree of 500 departments; SQLite, and PostgreSQL when a URL is given.
+    StaffList {
+        /// PostgreSQL server to measure too (a fresh schema is created in it).
+        #[arg(long, env = "RAPPORT_TEST_POSTGRES_URL")]
+        postgres_url: Option<String>,
+        /// Timed requests per query.
+        #[arg(long, default_value_t = 300)]
+        requests: usize,
+    },
 }
 
-pub async fn run(_command: BenchCommand) -> Result<()> {
+pub async fn run(command: BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::StaffList { postgres_url, requests } => {
+            let mut results = vec![];
+            let sqlite = testing::sqlite().await?;
+            results.extend(staff_list("SQLite", sqlite, requests).await?);
+            if let Some(url) = postgres_url {
+                let schema = format!("rapport_bench_{}", std::process::id());
+                let pg = Db::connect_postgres_schema(&url, &schema).await?;
+                results.extend(staff_list("PostgreSQL", pg, requests).await?);
+            }
+            print_table(&results)
+        }
+    }
+}
+
+/// Departments per level of the 6-level tree (500 in all).
+const LEVELS: [usize; 6] = [1, 5, 20, 60, 150, 264];
+const STAFF: usize = 5_000;
+const PASSWORD: &str = "bench-password";
+
+struct Row {
+    backend: &'static str,
+    query: &'static str,
+    visible: usize,
+    samples: Vec<Duration>,
+}
+
+async fn staff_list(backend: &'static str, db: Db, requests: usize) -> Result<Vec<Row>> {
+    let started = Instant::now();
+    let (viewer_account, probe_dept) = seed(&db).await?;
+    tracing::info!(backend, seconds = started.elapsed().as_secs_f32(), "seeded 500 departments and 5,000 staff");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(rapport_server::serve(listener, AppState::new(db.clone(), ServerConfig::default()), async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder().cookie_store(true).build()?;
+    let login = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"account": viewer_account, "password": PASSWORD}))
+        .send()
+        .await?;
+    if !login.status().is_success() {
+        bail!("login failed: {}", login.text().await?);
+    }
+    let visible = count_all(&client, &base).await?;
+    let deep_cursor = cursor_after_pages(&client, &base, 25).await?;
+    let queries: [(&'static str, String); 4] = [
+        ("first page (20)", "/api/v1/staff?limit=20".into()),
+        ("page 26 by cursor", format!("/api/v1/staff?limit=20&cursor={deep_cursor}")),
+        ("search by name", "/api/v1/staff?limit=20&q=member%20123".into()),
+        (
+            "department + sub-departments",
+            format!("/api/v1/staff?limit=20&department_id={probe_dept}&include_subdepartments=true"),
+        ),
+    ];
+    let mut rows = vec![];
+    for (query, path) in queries {
+        let url = format!("{base}{path}");
+        for _ in 0..20 {
+            fetch(&client, &url).await?;
+        }
+        let mut samples = Vec::with_capacity(requests);
+        for _ in 0..requests {
+            let t = Instant::now();
+            fetch(&client, &url).await?;
+            samples.push(t.elapsed());
+        }
+        rows.push(Row { backend, query, visible, samples });
+    }
+    let _ = stop.send(());
+    let _ = server.await;
+    db.close().await;
+    Ok(rows)
+}
+
+async fn fetch(client: &reqwest::Client, url: &str) -> Result<serde_json::Value> {
+    let response = client.get(url).send().await?;
+    if !response.status().is_success() {
+        bail!("GET {url}: {}", response.status());
+    }
+    Ok(response.json().await?)
+}
+
+async fn count_all(client: &reqwest::Client, base: &str) -> Result<usize> {
+    let mut count = 0;
+    let mut url = format!("{base}/api/v1/staff?limit=200");
+    loop {
+        let page = fetch(client, &url).await?;
+        count += page["items"].as_array().map_or(0, Vec::len);
+        match page["next_cursor"].as_str() {
+            Some(c) => url = format!("{base}/api/v1/staff?limit=200&cursor={c}"),
+            None => return Ok(count),
+        }
+    }
+}
+
+async fn cursor_after_pages(client: &reqwest::Client, base: &str, pages: usize) -> Result<String> {
+    let mut url = format!("{base}/api/v1/staff?limit=20");
+    let mut cursor = String::new();
+    for _ in 0..pages {
+        let page = fetch(client, &url).await?;
+        cursor = page["next_cursor"].as_str().ok_or_else(|| anyhow!("fewer than {pages} pages"))?.to_string();
+        url = format!("{base}/api/v1/staff?limit=20&cursor={cursor}");
+    }
+    Ok(cursor)
+}
+
+/// Builds the company; answers the viewer's account (head of the first division, with
+/// `dept.staff` + `subdept.staff`) and a level-2 department inside the viewer's subtree.
+async fn seed(db: &Db) -> Result<(String, i64)> {
+    let hash = hash_password(PASSWORD).map_err(|e| anyhow!("{e}"))?;
+    let created = companies::create(
+        db,
+        "Bench Holdings",
+        companies::NewAdmin { account: "admin@bench.test", name: "Admin", password_hash: &hash },
+    )
+    .await?;
+    let root = departments::root(db, created.company_id).await?;
+    let scope = Scope::operator(created.company_id, root.id, &root.path);
+    let actor = Actor { company_id: created.company_id, staff_id: None, source: "bench".into() };
+    let mut levels: Vec<Vec<i64>> = vec![vec![root.id]];
+    for (depth, size) in LEVELS.iter().enumerate().skip(1) {
+        let mut level = Vec::with_capacity(*size);
+        for i in 0..*size {
+            let parents = &levels[depth - 1];
+            let name = format!("Dept {depth}.{i}");
+            let new = NewDepartment { parent_id: parents[i % parents.len()], name: &name, introduction: "" };
+            level.push(departments::create(db, &scope, &actor, new).await?.id);
+        }
+        levels.push(level);
+    }
+    let all: Vec<i64> = levels.iter().flatten().copied().collect();
+    for i in 0..STAFF {
+        let account = format!("member{i}@bench.test");
+        let name = format!("Member {i}");
+        let new = NewStaff {
+            department_id: all[i % all.len()],
+            account: &account,
+            name: &name,
+            nickname: "",
+            notes: "",
+            password_hash: &hash,
+        };
+        staff::create(db, &scope, &actor, new).await?;
+    }
+    let division = levels[1][0];
+    let viewer = "head@bench.test";
+    let head = staff::create(
+        db,
+        &scope,
+        &actor,
+        NewStaff { department_id: division, account: viewer, name: "Head", nickname: "", notes: "", password_hash: &hash },
+    )
+    .await?;
+    let grants: GrantSet = [Grant::MenuStaff, Grant::DeptStaff, Grant::SubdeptStaff].into_iter().collect();
+    staff::update(db, &scope, &actor, head.id, StaffChanges { grants: Some(grants), ..Default::default() }, None)
+        .await?;
+    let tree = departments::tree(db, created.company_id).await?;
+    let probe = levels[2].iter().copied().find(|d| tree.is_strictly_below(*d, division)).context("no level-2 probe")?;
+    Ok((viewer.to_string(), probe))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+fn print_table(rows: &[Row]) -> Result<()> {
+    let mut out = std::io::stdout();
+    writeln!(out, "\nStaff list through the API — 5,000 staff, 500 departments in 6 levels, viewer with sub-department scope")?;
+    writeln!(out, "| backend | query | visible staff | requests | p50 ms | p95 ms | p99 ms | max ms |")?;
+    writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|")?;
+    for row in rows {
+        let mut sorted = row.samples.clone();
+        sorted.sort();
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            row.backend,
+            row.query,
+            row.visible,
+            sorted.len(),
+            percentile(&sorted, 0.50),
+            percentile(&sorted, 0.95),
+            percentile(&sorted, 0.99),
+            percentile(&sorted, 1.0),
+        )?;
+    }
     Ok(())
 }
