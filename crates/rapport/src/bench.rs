@@ -62,9 +62,10 @@ async fn staff_list(backend: &'static str, db: Db, requests: usize) -> Result<Ve
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(rapport_server::serve(listener, AppState::new(db.clone(), ServerConfig::default()), async {
-        let _ = stopped.await;
-    }));
+    let server =
+        tokio::spawn(rapport_server::serve(listener, AppState::new(db.clone(), ServerConfig::default()), async {
+            let _ = stopped.await;
+        }));
     let client = reqwest::Client::builder().cookie_store(true).build()?;
     let login = client
         .post(format!("{base}/api/v1/auth/login"))
@@ -181,7 +182,14 @@ async fn seed(db: &Db) -> Result<(String, i64)> {
         db,
         &scope,
         &actor,
-        NewStaff { department_id: division, account: viewer, name: "Head", nickname: "", notes: "", password_hash: &hash },
+        NewStaff {
+            department_id: division,
+            account: viewer,
+            name: "Head",
+            nickname: "",
+            notes: "",
+            password_hash: &hash,
+        },
     )
     .await?;
     let grants: GrantSet = [Grant::MenuStaff, Grant::DeptStaff, Grant::SubdeptStaff].into_iter().collect();
@@ -199,7 +207,10 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 fn print_table(rows: &[Row]) -> Result<()> {
     let mut out = std::io::stdout();
-    writeln!(out, "\nStaff list through the API — 5,000 staff, 500 departments in 6 levels, viewer with sub-department scope")?;
+    writeln!(
+        out,
+        "\nStaff list through the API — 5,000 staff, 500 departments in 6 levels, viewer with sub-department scope"
+    )?;
     writeln!(out, "| backend | query | visible staff | requests | p50 ms | p95 ms | p99 ms | max ms |")?;
     writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|")?;
     for row in rows {
