@@ -143,3 +143,54 @@ fn refusal(reason: &'static str) -> ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The error answers shared by many routes, documented once for the OpenAPI document.
+mod documented {
+    use super::ErrorBody;
+    use std::collections::BTreeMap;
+    use utoipa::openapi::{ContentBuilder, RefOr, Response, ResponseBuilder};
+    use utoipa::{IntoResponses, PartialSchema};
+
+    const MALFORMED: (&str, &str) = ("400", "Malformed JSON");
+    const UNAUTHENTICATED: (&str, &str) = ("401", "Not logged in");
+    const FORBIDDEN: (&str, &str) = ("403", "Missing permission, or a missing or wrong CSRF token on a change");
+    const NOT_FOUND: (&str, &str) = ("404", "Unknown, or outside the caller's scope (the two look alike)");
+    const INVALID: (&str, &str) = ("422", "Invalid input; `field` names the offending field");
+
+    fn responses(list: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
+        list.iter()
+            .map(|(status, description)| {
+                let content = ContentBuilder::new().schema(Some(ErrorBody::schema())).build();
+                let response = ResponseBuilder::new().description(*description).content("application/json", content);
+                (status.to_string(), RefOr::T(response.build()))
+            })
+            .collect()
+    }
+
+    /// 401, 403, 404: reading or deleting one object.
+    pub struct ReadErrors;
+    /// 400, 401, 403, 422: creating an object.
+    pub struct WriteErrors;
+    /// 400, 401, 403, 404, 422: changing one object.
+    pub struct UpdateErrors;
+
+    impl IntoResponses for ReadErrors {
+        fn responses() -> BTreeMap<String, RefOr<Response>> {
+            responses(&[UNAUTHENTICATED, FORBIDDEN, NOT_FOUND])
+        }
+    }
+
+    impl IntoResponses for WriteErrors {
+        fn responses() -> BTreeMap<String, RefOr<Response>> {
+            responses(&[MALFORMED, UNAUTHENTICATED, FORBIDDEN, INVALID])
+        }
+    }
+
+    impl IntoResponses for UpdateErrors {
+        fn responses() -> BTreeMap<String, RefOr<Response>> {
+            responses(&[MALFORMED, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, INVALID])
+        }
+    }
+}
+
+pub use documented::{ReadErrors, UpdateErrors, WriteErrors};

@@ -3,7 +3,7 @@
 use super::extract::{ApiJson, Id, double_option};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors, WriteErrors};
 use crate::views::{DepartmentView, GrantsView, List};
 use axum::Json;
 use axum::extract::State;
@@ -46,10 +46,7 @@ pub struct NewDepartmentRequest {
 #[utoipa::path(post, path = "/api/v1/departments", tag = "departments", request_body = NewDepartmentRequest,
     responses(
         (status = 201, description = "Created", body = DepartmentView),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "Needs `menu.departments`, or a wrong CSRF token", body = ErrorBody),
-        (status = 422, description = "Invalid field (e.g. an unknown parent)", body = ErrorBody),
+        WriteErrors,
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -68,9 +65,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/departments/{id}", tag = "departments", params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The department", body = DepartmentView),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "Needs `menu.departments` or `menu.staff`", body = ErrorBody),
-        (status = 404, description = "Unknown, or outside the caller's scope", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn get_one(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<DepartmentView>> {
     auth.require_any(READ)?;
@@ -93,11 +88,7 @@ pub struct DepartmentPatch {
     request_body = DepartmentPatch,
     responses(
         (status = 200, description = "Updated", body = DepartmentView),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "Needs `menu.departments`, or a wrong CSRF token", body = ErrorBody),
-        (status = 404, description = "Unknown, or outside the caller's scope", body = ErrorBody),
-        (status = 422, description = "Invalid field, or a move under its own subtree", body = ErrorBody),
+        UpdateErrors,
     ))]
 pub async fn update(
     State(state): State<AppState>,
@@ -130,10 +121,8 @@ pub async fn update(
 #[utoipa::path(delete, path = "/api/v1/departments/{id}", tag = "departments", params(("id" = i64, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "Needs `menu.departments`, or a wrong CSRF token", body = ErrorBody),
-        (status = 404, description = "Unknown, or outside the caller's scope", body = ErrorBody),
         (status = 409, description = "The top-level department, or one with sub-departments or staff", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn delete(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<StatusCode> {
     auth.require(Grant::MenuDepartments)?;
@@ -145,9 +134,7 @@ pub async fn delete(State(state): State<AppState>, auth: Auth, Id(id): Id) -> Ap
 #[utoipa::path(get, path = "/api/v1/departments/{id}/default-grants", tag = "departments", params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The default grants", body = GrantsView),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "Needs `menu.departments`", body = ErrorBody),
-        (status = 404, description = "Unknown, or outside the caller's scope", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn get_default_grants(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<GrantsView>> {
     auth.require(Grant::MenuDepartments)?;
@@ -179,11 +166,7 @@ pub fn grants_view(grants: GrantSet) -> GrantsView {
     request_body = GrantsRequest,
     responses(
         (status = 200, description = "Saved", body = GrantsView),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "Not allowed to grant these, or a wrong CSRF token", body = ErrorBody),
-        (status = 404, description = "Unknown, or outside the caller's scope", body = ErrorBody),
-        (status = 422, description = "Unknown grant name", body = ErrorBody),
+        UpdateErrors,
     ))]
 pub async fn set_default_grants(
     State(state): State<AppState>,

@@ -4,7 +4,7 @@ use super::extract::ApiJson;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::auth::password::{hash_password_async, verify_password};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, WriteErrors};
 use crate::views::StaffView;
 use axum::Json;
 use axum::body::Bytes;
@@ -38,10 +38,7 @@ pub struct ProfileUpdate {
 #[utoipa::path(patch, path = "/api/v1/me", tag = "auth", request_body = ProfileUpdate,
     responses(
         (status = 200, description = "Updated", body = StaffView),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody),
-        (status = 422, description = "Invalid field", body = ErrorBody),
+        WriteErrors,
     ))]
 pub async fn update_me(
     State(state): State<AppState>,
@@ -70,10 +67,7 @@ pub struct PasswordChange {
 #[utoipa::path(put, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange,
     responses(
         (status = 204, description = "Changed"),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody),
-        (status = 422, description = "Wrong current password, or an invalid new one", body = ErrorBody),
+        WriteErrors,
     ))]
 pub async fn change_password(
     State(state): State<AppState>,

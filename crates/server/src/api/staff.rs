@@ -5,7 +5,7 @@ use super::extract::{ApiJson, ApiQuery, Id, Paging, double_option};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::auth::password::hash_password_async;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors, WriteErrors};
 use crate::views::{GrantsView, List, StaffView};
 use axum::Json;
 use axum::extract::State;
@@ -101,11 +101,8 @@ pub struct NewStaffRequest {
 #[utoipa::path(post, path = "/api/v1/staff", tag = "staff", request_body = NewStaffRequest,
     responses(
         (status = 201, description = "Created", body = StaffView),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "Needs `menu.staff`, or a wrong CSRF token", body = ErrorBody),
         (status = 409, description = "The account exists already", body = ErrorBody),
-        (status = 422, description = "Invalid field", body = ErrorBody),
+        WriteErrors,
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -141,9 +138,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/staff/{id}", tag = "staff", params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The staff member", body = StaffView),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "Needs `menu.staff`", body = ErrorBody),
-        (status = 404, description = "Unknown, or outside the caller's scope", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn get_one(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<StaffView>> {
     if id != auth.staff_id() {
@@ -176,11 +171,7 @@ pub struct StaffPatch {
 #[utoipa::path(patch, path = "/api/v1/staff/{id}", tag = "staff", params(("id" = i64, Path)), request_body = StaffPatch,
     responses(
         (status = 200, description = "Updated", body = StaffView),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "Missing permission, or a wrong CSRF token", body = ErrorBody),
-        (status = 404, description = "Unknown, or outside the caller's scope", body = ErrorBody),
-        (status = 422, description = "Invalid field", body = ErrorBody),
+        UpdateErrors,
     ))]
 pub async fn update(
     State(state): State<AppState>,
@@ -231,9 +222,7 @@ pub async fn update(
 #[utoipa::path(get, path = "/api/v1/staff/{id}/grants", tag = "staff", params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The grants", body = GrantsView),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "Needs `menu.staff`", body = ErrorBody),
-        (status = 404, description = "Unknown, or outside the caller's scope", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn get_grants(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<GrantsView>> {
     if id != auth.staff_id() {
@@ -247,11 +236,7 @@ pub async fn get_grants(State(state): State<AppState>, auth: Auth, Id(id): Id) -
 #[utoipa::path(put, path = "/api/v1/staff/{id}/grants", tag = "staff", params(("id" = i64, Path)), request_body = GrantsRequest,
     responses(
         (status = 200, description = "Saved", body = GrantsView),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "Not allowed to grant these, or a wrong CSRF token", body = ErrorBody),
-        (status = 404, description = "Unknown, or outside the caller's scope", body = ErrorBody),
-        (status = 422, description = "Unknown grant name", body = ErrorBody),
+        UpdateErrors,
     ))]
 pub async fn set_grants(
     State(state): State<AppState>,
@@ -279,11 +264,7 @@ pub struct PasswordReset {
 #[utoipa::path(put, path = "/api/v1/staff/{id}/password", tag = "staff", params(("id" = i64, Path)), request_body = PasswordReset,
     responses(
         (status = 204, description = "Reset"),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "Needs `menu.staff`, or a wrong CSRF token", body = ErrorBody),
-        (status = 404, description = "Unknown, or outside the caller's scope", body = ErrorBody),
-        (status = 422, description = "Invalid password", body = ErrorBody),
+        UpdateErrors,
     ))]
 pub async fn reset_password(
     State(state): State<AppState>,
