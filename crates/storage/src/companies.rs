@@ -3,7 +3,7 @@
 
 use crate::db::Exec;
 use crate::error::Result;
-use crate::schema::{Companies, Departments, Staff};
+use crate::schema::{Companies, Departments};
 use crate::{Db, now_ms};
 use rapport_domain::GrantSet;
 use sea_query::{Expr, ExprTrait, Query};
@@ -60,31 +60,15 @@ pub async fn create(db: &Db, name: &str, admin: NewAdmin<'_>) -> Result<Created>
             .and_where(Expr::col(Departments::Id).eq(root_id)),
     )
     .await?;
-    let (admin_id,): (i64,) = tx
-        .one(
-            Query::insert()
-                .into_table(Staff::Table)
-                .columns([
-                    Staff::CompanyId,
-                    Staff::DepartmentId,
-                    Staff::Account,
-                    Staff::Name,
-                    Staff::PasswordHash,
-                    Staff::Grants,
-                    Staff::CreatedAt,
-                ])
-                .values_panic([
-                    company_id.into(),
-                    root_id.into(),
-                    admin.account.into(),
-                    admin.name.into(),
-                    admin.password_hash.into(),
-                    GrantSet::all().to_storage().into(),
-                    now.into(),
-                ])
-                .returning_col(Staff::Id),
-        )
-        .await?;
+    let admin_staff = crate::staff::NewStaff {
+        department_id: root_id,
+        account: admin.account,
+        name: admin.name,
+        nickname: "",
+        notes: "",
+        password_hash: admin.password_hash,
+    };
+    let admin_id = crate::staff::insert(&tx, company_id, &admin_staff, GrantSet::all(), None).await?;
     tx.commit().await?;
     Ok(Created { company_id, root_department_id: root_id, admin_id })
 }

@@ -198,7 +198,22 @@ pub async fn create(db: &Db, scope: &Scope, actor: &Actor, new: NewStaff<'_>) ->
         e => e,
     })?;
     let tx = db.begin().await?;
-    let (id,): (i64,) = tx
+    let id = insert(&tx, scope.company_id(), &new, department.default_grants(), actor.staff_id).await?;
+    let created = get_in(&tx, None, scope.company_id(), id).await?;
+    audit::record_in(&tx, actor.entry("staff.create", "staff", Some(id)).after(&created)).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Inserts a staff row; answers its id. Shared by [`create`] and company creation.
+pub(crate) async fn insert(
+    ex: &impl Exec,
+    company_id: i64,
+    new: &NewStaff<'_>,
+    grants: GrantSet,
+    creator_id: Option<i64>,
+) -> Result<i64> {
+    let (id,): (i64,) = ex
         .one(
             Query::insert()
                 .into_table(Staff::Table)
@@ -215,24 +230,21 @@ pub async fn create(db: &Db, scope: &Scope, actor: &Actor, new: NewStaff<'_>) ->
                     Staff::CreatedAt,
                 ])
                 .values_panic([
-                    scope.company_id().into(),
-                    department.id.into(),
+                    company_id.into(),
+                    new.department_id.into(),
                     new.account.into(),
                     new.name.into(),
                     new.nickname.into(),
                     new.notes.into(),
                     new.password_hash.into(),
-                    department.default_grants.into(),
-                    actor.staff_id.into(),
+                    grants.to_storage().into(),
+                    creator_id.into(),
                     now_ms().into(),
                 ])
                 .returning_col(Staff::Id),
         )
         .await?;
-    let created = get_in(&tx, None, scope.company_id(), id).await?;
-    audit::record_in(&tx, actor.entry("staff.create", "staff", Some(id)).after(&created)).await?;
-    tx.commit().await?;
-    Ok(created)
+    Ok(id)
 }
 
 /// Changes to a staff account; `None` leaves a field as it is. The account never changes.
