@@ -1,6 +1,7 @@
 //! The department tree (ORG-1) and department default grants (PERM-4).
 
 use super::extract::{ApiJson, Id, double_option};
+use super::schema::GrantNames;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors, WriteErrors};
@@ -36,7 +37,12 @@ pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<L
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDepartmentRequest {
+    #[schema(
+        max_length = 64,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub name: String,
+    #[schema(max_length = 1000, pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")]
     #[serde(default)]
     pub introduction: String,
     pub parent_id: i64,
@@ -75,7 +81,12 @@ pub async fn get_one(State(state): State<AppState>, auth: Auth, Id(id): Id) -> A
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentPatch {
+    #[schema(
+        max_length = 64,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub name: Option<String>,
+    #[schema(max_length = 1000, pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")]
     pub introduction: Option<String>,
     /// Move under another department (never under itself or its own sub-departments).
     #[serde(default, deserialize_with = "double_option")]
@@ -146,6 +157,7 @@ pub async fn get_default_grants(State(state): State<AppState>, auth: Auth, Id(id
 #[serde(deny_unknown_fields)]
 pub struct GrantsRequest {
     /// Grant names from the public contract, e.g. `menu.staff`.
+    #[schema(value_type = GrantNames)]
     pub grants: Vec<String>,
 }
 

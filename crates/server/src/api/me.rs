@@ -29,8 +29,14 @@ pub async fn get_me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
     /// Real name.
+    #[schema(
+        max_length = 64,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub name: Option<String>,
+    #[schema(max_length = 64, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub nickname: Option<String>,
+    #[schema(max_length = 1000, pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")]
     pub memo: Option<String>,
 }
 
@@ -59,6 +65,7 @@ pub async fn update_me(
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
     pub confirm_password: String,
 }

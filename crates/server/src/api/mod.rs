@@ -5,6 +5,7 @@ mod audit;
 mod departments;
 mod extract;
 mod me;
+mod schema;
 mod session;
 mod staff;
 

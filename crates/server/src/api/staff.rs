@@ -2,6 +2,7 @@
 
 use super::departments::{GrantsRequest, grants_view};
 use super::extract::{ApiJson, ApiQuery, Id, Paging, double_option};
+use super::schema::{RoleName, StatusName};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::auth::password::hash_password_async;
@@ -50,8 +51,12 @@ pub struct StaffQuery {
     #[serde(default)]
     pub include_subdepartments: bool,
     /// `enabled` or `disabled`.
+    #[param(value_type = Option<StatusName>)]
     pub status: Option<String>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
@@ -85,15 +90,24 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct NewStaffRequest {
     /// Login id, recommended an e-mail address; unique, never changed later.
+    #[schema(pattern = "^\\s*[^\\s\\x00-\\x1f\\x7f-\\x9f]{3,100}\\s*$")]
     pub account: String,
+    #[schema(
+        max_length = 64,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 64, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub nickname: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     pub department_id: i64,
+    #[schema(max_length = 1000, pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")]
     #[serde(default)]
     pub notes: String,
     /// `enabled` (default) or `disabled`.
+    #[schema(value_type = Option<StatusName>)]
     pub status: Option<String>,
 }
 
@@ -152,18 +166,26 @@ pub async fn get_one(State(state): State<AppState>, auth: Auth, Id(id): Id) -> A
 pub struct StaffPatch {
     /// Accepted only unchanged: an account is never changed after creation.
     pub account: Option<String>,
+    #[schema(
+        max_length = 64,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub name: Option<String>,
+    #[schema(max_length = 64, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub nickname: Option<String>,
+    #[schema(max_length = 1000, pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")]
     pub notes: Option<String>,
     pub department_id: Option<i64>,
     /// `enabled` or `disabled`; disabling ends the member's sessions at once.
+    #[schema(value_type = Option<StatusName>)]
     pub status: Option<String>,
     /// `quality_control`, `sales_rep`, `manager`, or null to clear. Setting a role adds its
     /// preset grants and needs `func.set_authorization`.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<RoleName>)]
     pub role: Option<Option<String>>,
     /// A new password (an administrator's reset); ends the member's sessions.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: Option<String>,
 }
 
@@ -255,6 +277,7 @@ pub async fn set_grants(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     /// When given, must equal `password`.
     pub confirm_password: Option<String>,
