@@ -428,6 +428,14 @@ async fn own_profile_password_and_avatar() {
         let served = me.http.get(format!("{}{url}", me.base)).send().await.unwrap();
         assert_eq!(served.headers()["content-type"], "image/png");
         assert_eq!(served.bytes().await.unwrap().to_vec(), png);
+
+        // An administrator resetting their own password through the staff route keeps this session.
+        let admin_id = admin.get("/api/v1/me").await.1["id"].as_i64().unwrap();
+        let (status, _) =
+            admin.patch(&format!("/api/v1/staff/{admin_id}"), json!({"password": "admin-password-2"})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(admin.get("/api/v1/me").await.0, StatusCode::OK);
+        server.client().login("admin@acme.test", "admin-password-2").await;
     }
 }
 

@@ -1,6 +1,7 @@
 //! One's own profile (AUTH-2): information, password, avatar.
 
 use super::extract::ApiJson;
+use super::schema::ImageBytes;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::auth::password::{hash_password_async, verify_password};
@@ -98,7 +99,8 @@ pub const AVATAR_MAX_BYTES: usize = 1024 * 1024;
 
 /// Replace one's own avatar: the image bytes as the body, with its content type.
 #[utoipa::path(put, path = "/api/v1/me/avatar", tag = "auth",
-    request_body(content = Vec<u8>, content_type = "image/png", description = "A PNG, JPEG, GIF or WebP image of at most 1 MiB"),
+    request_body(content = ImageBytes, content_type = "application/octet-stream",
+        description = "The bytes of a PNG, JPEG, GIF or WebP image of at most 1 MiB; the Content-Type may also name the image type"),
     responses(
         (status = 204, description = "Saved"),
         (status = 401, description = "Not logged in", body = ErrorBody),

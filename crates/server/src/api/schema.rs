@@ -4,7 +4,7 @@
 use rapport_domain::{Grant, Role};
 use rapport_storage::staff::{STATUS_DISABLED, STATUS_ENABLED};
 use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> RefOr<Schema> {
@@ -54,3 +54,17 @@ impl PartialSchema for RoleName {
 }
 
 impl ToSchema for RoleName {}
+
+/// Raw image bytes.
+pub struct ImageBytes;
+
+impl PartialSchema for ImageBytes {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for ImageBytes {}

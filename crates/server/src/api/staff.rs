@@ -2,7 +2,7 @@
 
 use super::departments::{GrantsRequest, grants_view};
 use super::extract::{ApiJson, ApiQuery, Id, Paging, double_option};
-use super::schema::{RoleName, StatusName};
+use super::schema::{ImageBytes, RoleName, StatusName};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::auth::password::hash_password_async;
@@ -237,7 +237,9 @@ pub async fn update(
         let password = Password::parse("password", password)?;
         changes.password_hash = Some(hash_password_async(password.expose().to_string()).await?);
     }
-    Ok(Json(staff::update(&state.db, &auth.scope, &auth.actor(), id, changes, None).await?.into()))
+    // Resetting one's own password here ends one's other sessions, like the password route.
+    let keep = (id == auth.staff_id()).then_some(auth.token_hash.as_str());
+    Ok(Json(staff::update(&state.db, &auth.scope, &auth.actor(), id, changes, keep).await?.into()))
 }
 
 /// A staff member's grants.
@@ -311,7 +313,7 @@ pub async fn reset_password(
 /// A staff member's avatar image.
 #[utoipa::path(get, path = "/api/v1/staff/{id}/avatar", tag = "staff", params(("id" = i64, Path)),
     responses(
-        (status = 200, description = "The image", content_type = "image/*", body = Vec<u8>),
+        (status = 200, description = "The image (PNG, JPEG, GIF or WebP)", content_type = "image/*", body = ImageBytes),
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 404, description = "No avatar, unknown, or outside the caller's scope", body = ErrorBody),
     ))]
