@@ -15,7 +15,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
-pub use api::openapi_document;
 pub use auth::password::hash_password;
 
 /// Settings the server needs from the configuration.

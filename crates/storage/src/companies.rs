@@ -8,13 +8,6 @@ use crate::{Db, now_ms};
 use rapport_domain::GrantSet;
 use sea_query::{Expr, ExprTrait, Query};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Company {
-    pub id: i64,
-    pub name: String,
-    pub created_at: i64,
-}
-
 /// What `create` makes.
 #[derive(Debug, Clone, Copy)]
 pub struct Created {
@@ -71,14 +64,4 @@ pub async fn create(db: &Db, name: &str, admin: NewAdmin<'_>) -> Result<Created>
     let admin_id = crate::staff::insert(&tx, company_id, &admin_staff, GrantSet::all(), None).await?;
     tx.commit().await?;
     Ok(Created { company_id, root_department_id: root_id, admin_id })
-}
-
-pub async fn get(db: &Db, id: i64) -> Result<Company> {
-    db.one(
-        Query::select()
-            .columns([Companies::Id, Companies::Name, Companies::CreatedAt])
-            .from(Companies::Table)
-            .and_where(Expr::col(Companies::Id).eq(id)),
-    )
-    .await
 }

@@ -411,16 +411,3 @@ pub async fn set_own_avatar(db: &Db, actor: &Actor, staff_id: i64, content_type:
     .await?;
     tx.commit().await
 }
-
-/// How many staff accounts a company has.
-pub async fn count(db: &Db, company_id: i64) -> Result<i64> {
-    let (n,): (i64,) = db
-        .one(
-            Query::select()
-                .expr(Expr::col(Staff::Id).count())
-                .from(Staff::Table)
-                .and_where(Expr::col(Staff::CompanyId).eq(company_id)),
-        )
-        .await?;
-    Ok(n)
-}

@@ -64,11 +64,6 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list))
 }
 
-/// The OpenAPI document describing every API route.
-pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    api_router().into_openapi()
-}
-
 pub fn router() -> Router<AppState> {
     let (router, doc) = api_router().split_for_parts();
     let doc = std::sync::Arc::new(doc);
