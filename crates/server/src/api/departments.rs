@@ -1,7 +1,7 @@
 //! The department tree (ORG-1) and department default grants (PERM-4).
 
 use super::extract::{ApiJson, Id, double_option};
-use super::schema::GrantNames;
+use super::schema::{GrantNames, LongText, NameText};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors, WriteErrors};
@@ -37,12 +37,9 @@ pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<L
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDepartmentRequest {
-    #[schema(
-        max_length = 64,
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
-    )]
+    #[schema(value_type = NameText)]
     pub name: String,
-    #[schema(max_length = 1000, pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")]
+    #[schema(value_type = LongText)]
     #[serde(default)]
     pub introduction: String,
     pub parent_id: i64,
@@ -81,12 +78,9 @@ pub async fn get_one(State(state): State<AppState>, auth: Auth, Id(id): Id) -> A
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentPatch {
-    #[schema(
-        max_length = 64,
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
-    )]
+    #[schema(value_type = Option<NameText>)]
     pub name: Option<String>,
-    #[schema(max_length = 1000, pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")]
+    #[schema(value_type = Option<LongText>)]
     pub introduction: Option<String>,
     /// Move under another department (never under itself or its own sub-departments).
     #[serde(default, deserialize_with = "double_option")]

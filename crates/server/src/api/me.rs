@@ -1,7 +1,7 @@
 //! One's own profile (AUTH-2): information, password, avatar.
 
 use super::extract::ApiJson;
-use super::schema::ImageBytes;
+use super::schema::{ImageBytes, LongText, NameText, NewPassword, ShortText};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::auth::password::{hash_password_async, verify_password};
@@ -30,14 +30,11 @@ pub async fn get_me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
     /// Real name.
-    #[schema(
-        max_length = 64,
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
-    )]
+    #[schema(value_type = Option<NameText>)]
     pub name: Option<String>,
-    #[schema(max_length = 64, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
+    #[schema(value_type = Option<ShortText>)]
     pub nickname: Option<String>,
-    #[schema(max_length = 1000, pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")]
+    #[schema(value_type = Option<LongText>)]
     pub memo: Option<String>,
 }
 
@@ -66,7 +63,7 @@ pub async fn update_me(
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
-    #[schema(min_length = 8, max_length = 128)]
+    #[schema(value_type = NewPassword)]
     pub new_password: String,
     pub confirm_password: String,
 }

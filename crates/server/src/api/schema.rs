@@ -68,3 +68,48 @@ impl PartialSchema for ImageBytes {
 }
 
 impl ToSchema for ImageBytes {}
+
+/// A string schema: `min`/`max` length in characters and a pattern for what the server accepts.
+fn text(min: Option<usize>, max: Option<usize>, pattern: Option<&str>) -> RefOr<Schema> {
+    ObjectBuilder::new().schema_type(Type::String).min_length(min).max_length(max).pattern(pattern).into()
+}
+
+/// Any character but control characters (the server's single-line rule).
+const SINGLE_LINE: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]*$";
+
+/// Declares a schema-only string type.
+macro_rules! text_schema {
+    ($(#[$doc:meta])* $name:ident = $schema:expr) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                $schema
+            }
+        }
+
+        impl ToSchema for $name {}
+    };
+}
+
+text_schema!(
+    /// A required name: one line, not blank, at most 64 characters.
+    NameText = text(None, Some(64), Some("^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"))
+);
+text_schema!(
+    /// An optional single line of at most 64 characters.
+    ShortText = text(None, Some(64), Some(SINGLE_LINE))
+);
+text_schema!(
+    /// Multi-line text (notes, memo, introduction) of at most 1,000 characters.
+    LongText = text(None, Some(1000), Some("^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"))
+);
+text_schema!(
+    /// A login id: 3 to 100 characters without spaces (case does not matter).
+    AccountText = text(None, None, Some("^\\s*[^\\s\\x00-\\x1f\\x7f-\\x9f]{3,100}\\s*$"))
+);
+text_schema!(
+    /// A new password: 8 to 128 characters.
+    NewPassword = text(Some(8), Some(128), None)
+);

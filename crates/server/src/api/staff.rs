@@ -2,7 +2,7 @@
 
 use super::departments::{GrantsRequest, grants_view};
 use super::extract::{ApiJson, ApiQuery, Id, Paging, double_option};
-use super::schema::{ImageBytes, RoleName, StatusName};
+use super::schema::{AccountText, ImageBytes, LongText, NameText, NewPassword, RoleName, ShortText, StatusName};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::auth::password::hash_password_async;
@@ -90,20 +90,17 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct NewStaffRequest {
     /// Login id, recommended an e-mail address; unique, never changed later.
-    #[schema(pattern = "^\\s*[^\\s\\x00-\\x1f\\x7f-\\x9f]{3,100}\\s*$")]
+    #[schema(value_type = AccountText)]
     pub account: String,
-    #[schema(
-        max_length = 64,
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
-    )]
+    #[schema(value_type = NameText)]
     pub name: String,
     #[serde(default)]
-    #[schema(max_length = 64, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
+    #[schema(value_type = ShortText)]
     pub nickname: String,
-    #[schema(min_length = 8, max_length = 128)]
+    #[schema(value_type = NewPassword)]
     pub password: String,
     pub department_id: i64,
-    #[schema(max_length = 1000, pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")]
+    #[schema(value_type = LongText)]
     #[serde(default)]
     pub notes: String,
     /// `enabled` (default) or `disabled`.
@@ -166,14 +163,11 @@ pub async fn get_one(State(state): State<AppState>, auth: Auth, Id(id): Id) -> A
 pub struct StaffPatch {
     /// Accepted only unchanged: an account is never changed after creation.
     pub account: Option<String>,
-    #[schema(
-        max_length = 64,
-        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
-    )]
+    #[schema(value_type = Option<NameText>)]
     pub name: Option<String>,
-    #[schema(max_length = 64, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
+    #[schema(value_type = Option<ShortText>)]
     pub nickname: Option<String>,
-    #[schema(max_length = 1000, pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")]
+    #[schema(value_type = Option<LongText>)]
     pub notes: Option<String>,
     pub department_id: Option<i64>,
     /// `enabled` or `disabled`; disabling ends the member's sessions at once.
@@ -185,7 +179,7 @@ pub struct StaffPatch {
     #[schema(value_type = Option<RoleName>)]
     pub role: Option<Option<String>>,
     /// A new password (an administrator's reset); ends the member's sessions.
-    #[schema(min_length = 8, max_length = 128)]
+    #[schema(value_type = Option<NewPassword>)]
     pub password: Option<String>,
 }
 
@@ -279,7 +273,7 @@ pub async fn set_grants(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
-    #[schema(min_length = 8, max_length = 128)]
+    #[schema(value_type = NewPassword)]
     pub password: String,
     /// When given, must equal `password`.
     pub confirm_password: Option<String>,
