@@ -1,0 +1,4 @@
+//! The WhatsApp Business Cloud API: webhook signatures and webhook envelopes.
+
+pub mod signature;
+pub mod webhook;
