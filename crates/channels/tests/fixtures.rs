@@ -1,6 +1,7 @@
 //! Every real webhook envelope in `../shared/fixtures/whatsapp/` is read without loss.
 
-use rapport_channels::whatsapp::webhook::{self, DeliveryStatus, Envelope};
+use rapport_channels::whatsapp::webhook::{self, Envelope};
+use rapport_domain::message::DeliveryStatus;
 use serde_json::Value;
 use std::path::PathBuf;
 

@@ -7,11 +7,13 @@
 //! - [`values`]: validated input values (account, names, passwords).
 
 pub mod grants;
+pub mod message;
 pub mod role;
 pub mod throttle;
 pub mod tree;
 pub mod values;
 pub mod visibility;
+pub mod window;
 
 pub use grants::{Grant, GrantGroup, GrantSet};
 pub use role::Role;
