@@ -46,6 +46,22 @@ impl Viewer {
         }
     }
 
+    /// Reach over WhatsApp numbers (`dept.numbers`, `subdept.numbers`).
+    pub fn number_reach(&self) -> Reach {
+        Reach {
+            own_department: self.grants.contains(Grant::DeptNumbers),
+            sub_departments: self.grants.contains(Grant::SubdeptNumbers),
+        }
+    }
+
+    /// Reach over chats (`dept.chats`, `subdept.chats`), by the department of the chat's number.
+    pub fn chat_reach(&self) -> Reach {
+        Reach {
+            own_department: self.grants.contains(Grant::DeptChats),
+            sub_departments: self.grants.contains(Grant::SubdeptChats),
+        }
+    }
+
     /// Reach over departments: one's own department always (it names where one works), the
     /// departments below it with any sub-department grant.
     pub fn department_reach(&self) -> Reach {

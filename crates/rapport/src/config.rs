@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result};
 use rapport_storage::Db;
+use rapport_storage::secrets::SecretBox;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -13,6 +14,8 @@ struct FileConfig {
     database_url: Option<String>,
     public_url: Option<String>,
     log: Option<String>,
+    secret_key: Option<String>,
+    secret_key_file: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -25,6 +28,11 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Log filter (`RAPPORT_LOG`, default `info`).
     pub log: String,
+    /// Base64 key sealing channel secrets (`RAPPORT_SECRET_KEY`); when unset, the key is kept
+    /// in `secret_key_file` (`RAPPORT_SECRET_KEY_FILE`, default `data/secret.key`), created on
+    /// first start.
+    pub secret_key: Option<String>,
+    pub secret_key_file: String,
 }
 
 const DEFAULT_DATABASE: &str = "sqlite://data/rapport.db";
@@ -42,6 +50,10 @@ impl Config {
             database_url: env("DATABASE_URL").or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE.into()),
             public_url: env("RAPPORT_PUBLIC_URL").or(file.public_url),
             log: env("RAPPORT_LOG").or(file.log).unwrap_or_else(|| "info".into()),
+            secret_key: env("RAPPORT_SECRET_KEY").or(file.secret_key),
+            secret_key_file: env("RAPPORT_SECRET_KEY_FILE")
+                .or(file.secret_key_file)
+                .unwrap_or_else(|| "data/secret.key".into()),
         })
     }
 
@@ -60,6 +72,38 @@ impl Config {
         }
         Db::connect(&self.database_url).await.with_context(|| format!("opening {}", self.database_url))
     }
+}
+
+impl Config {
+    /// The key that seals channel secrets: configured, or read from (or first written to) the key file.
+    pub fn secrets(&self) -> Result<SecretBox> {
+        let key = match &self.secret_key {
+            Some(key) => key.clone(),
+            None => {
+                let path = Path::new(&self.secret_key_file);
+                if !path.exists() {
+                    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                    }
+                    write_private(path, &SecretBox::generate_key())?;
+                    tracing::info!(path = %path.display(), "generated the secret key; back it up with the database");
+                }
+                std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
+            }
+        };
+        SecretBox::from_base64(&key).context("the secret key")
+    }
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, contents: &str) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(contents.as_bytes()).with_context(|| format!("writing {}", path.display()))
 }
 
 fn read(path: &Path) -> Result<FileConfig> {

@@ -124,8 +124,9 @@ async fn serve(config: &Config, db: Db) -> Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %listener.local_addr()?, backend = ?db.backend(), "serving");
-    let state =
-        AppState::new(db.clone(), ServerConfig { secure_cookies: config.secure_cookies(), ..Default::default() });
+    let server_config =
+        ServerConfig { secure_cookies: config.secure_cookies(), ..ServerConfig::with_secrets(config.secrets()?) };
+    let state = AppState::new(db.clone(), server_config);
     rapport_server::serve(listener, state, shutdown_signal()).await?;
     db.close().await;
     Ok(())

@@ -13,6 +13,9 @@ use utoipa::ToSchema;
 pub enum ApiError {
     #[error("you are not logged in")]
     Unauthenticated,
+    /// A webhook without a valid `X-Hub-Signature-256`.
+    #[error("missing or wrong X-Hub-Signature-256")]
+    BadSignature,
     /// 401 with a more specific message (a failed login).
     #[error("{0}")]
     LoginFailed(String),
@@ -69,6 +72,7 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", None),
             ApiError::LoginFailed(_) => (StatusCode::UNAUTHORIZED, "login_failed", None),
+            ApiError::BadSignature => (StatusCode::UNAUTHORIZED, "bad_signature", None),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
             ApiError::Csrf => (StatusCode::FORBIDDEN, "csrf_failed", None),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", None),
@@ -111,6 +115,9 @@ impl From<StorageError> for ApiError {
             StorageError::Conflict(constraint) if constraint.contains("account") => {
                 ApiError::conflict("account_taken", "this account already exists")
             }
+            StorageError::Conflict(constraint) if constraint.contains("phone_number_id") => {
+                ApiError::conflict("number_taken", "this phone number id is connected already")
+            }
             StorageError::Conflict(constraint) => {
                 ApiError::conflict("conflict", format!("conflicts with an existing record ({constraint})"))
             }
@@ -125,6 +132,7 @@ fn refusal(reason: &'static str) -> ApiError {
     match reason {
         "parent_not_found" => ApiError::invalid("parent_id", "no such department"),
         "department_not_found" => ApiError::invalid("department_id", "no such department"),
+        "owner_not_found" => ApiError::invalid("owner_staff_id", "no such staff member"),
         "move_into_own_subtree" => {
             ApiError::invalid("parent_id", "a department cannot be moved under itself or one of its sub-departments")
         }

@@ -6,11 +6,14 @@ mod assets;
 mod auth;
 mod error;
 mod i18n;
+mod ingest;
 mod pages;
 mod views;
+mod webhook;
 
 use axum::Router;
 use rapport_storage::Db;
+use rapport_storage::secrets::SecretBox;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -24,11 +27,22 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// How long a session lasts, in milliseconds.
     pub session_ttl_ms: i64,
+    /// Seals channel secrets (access tokens, app secrets) at rest.
+    pub secrets: SecretBox,
+}
+
+impl ServerConfig {
+    /// Defaults with the given secret key.
+    pub fn with_secrets(secrets: SecretBox) -> Self {
+        ServerConfig { secure_cookies: false, session_ttl_ms: 30 * 24 * 3600 * 1000, secrets }
+    }
 }
 
 impl Default for ServerConfig {
+    /// Defaults with a random secret key (tests and benchmarks: nothing outlives the process).
     fn default() -> Self {
-        ServerConfig { secure_cookies: false, session_ttl_ms: 30 * 24 * 3600 * 1000 }
+        let key = SecretBox::generate_key();
+        ServerConfig::with_secrets(SecretBox::from_base64(&key).expect("a generated key is valid"))
     }
 }
 
@@ -38,11 +52,15 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<ServerConfig>,
     pub i18n: Arc<i18n::Catalogs>,
+    /// Batches webhook writes into shared transactions.
+    pub ingestor: ingest::Ingestor,
 }
 
 impl AppState {
+    /// Must be called inside the Tokio runtime: it starts the ingestion writer.
     pub fn new(db: Db, config: ServerConfig) -> Self {
-        AppState { db, config: Arc::new(config), i18n: Arc::new(i18n::Catalogs::load()) }
+        let ingestor = ingest::Ingestor::start(db.clone());
+        AppState { db, config: Arc::new(config), i18n: Arc::new(i18n::Catalogs::load()), ingestor }
     }
 }
 
@@ -52,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router())
         .merge(pages::router())
         .merge(assets::router())
+        .merge(webhook::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))

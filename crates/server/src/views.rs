@@ -151,3 +151,131 @@ impl From<AuditRow> for AuditEntryView {
         }
     }
 }
+
+/// A connected WhatsApp number; its secrets are never shown.
+#[derive(Serialize, ToSchema)]
+pub struct NumberView {
+    pub id: i64,
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub display_phone_number: String,
+    pub verified_name: String,
+    pub department_id: i64,
+    pub department_name: String,
+    pub owner_staff_id: Option<i64>,
+    pub owner_name: Option<String>,
+    /// `connected` or `disconnected`.
+    pub status: String,
+    pub last_activity_at: Option<String>,
+    pub created_at: String,
+}
+
+impl From<rapport_storage::numbers::Number> for NumberView {
+    fn from(n: rapport_storage::numbers::Number) -> Self {
+        NumberView {
+            last_activity_at: n.last_activity_at.map(rfc3339),
+            created_at: rfc3339(n.created_at),
+            id: n.id,
+            phone_number_id: n.phone_number_id,
+            waba_id: n.waba_id,
+            display_phone_number: n.display_phone_number,
+            verified_name: n.verified_name,
+            department_id: n.department_id,
+            department_name: n.department_name,
+            owner_staff_id: n.owner_staff_id,
+            owner_name: n.owner_name,
+            status: n.status,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactRef {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub wa_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversationView {
+    pub id: i64,
+    pub contact: ContactRef,
+    pub number_id: i64,
+    pub responsible_staff_id: Option<i64>,
+    /// True from a customer message until someone replies.
+    pub unanswered: bool,
+    /// Whether free-form replies are allowed (within 24 h of the customer's last message).
+    pub window_open: bool,
+    pub last_message_at: Option<String>,
+    pub last_message_text: String,
+}
+
+impl ConversationView {
+    pub fn new(c: rapport_storage::conversations::ConversationRow, now: i64) -> Self {
+        ConversationView {
+            window_open: rapport_domain::window::is_open(c.last_inbound_at, now),
+            contact: ContactRef {
+                id: c.contact_id,
+                name: c.contact_name,
+                phone: c.contact_phone,
+                wa_id: c.contact_wa_id,
+            },
+            last_message_at: c.last_message_at.map(rfc3339),
+            id: c.id,
+            number_id: c.number_id,
+            responsible_staff_id: c.responsible_staff_id,
+            unanswered: c.unanswered,
+            last_message_text: c.last_message_text,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageView {
+    pub id: i64,
+    pub wamid: String,
+    /// `in` (from the customer) or `out`.
+    pub direction: String,
+    /// Meta's message type: `text`, `image`, `reaction`, `revoke`, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub text: Option<String>,
+    pub media_id: Option<String>,
+    pub media_mime_type: Option<String>,
+    pub media_filename: Option<String>,
+    /// The wamid this message replies to.
+    pub reply_to: Option<String>,
+    /// For reactions, edits and deletions: the wamid acted on.
+    pub target_wamid: Option<String>,
+    /// Delivery state of an outbound message: `sent`, `delivered`, `read`, `played`, `failed`.
+    pub status: Option<String>,
+    pub error_code: Option<i64>,
+    pub error_title: Option<String>,
+    pub sent_at: String,
+    /// The message exactly as the channel delivered it.
+    #[schema(value_type = Object)]
+    pub raw: serde_json::Value,
+}
+
+impl From<rapport_storage::conversations::MessageRow> for MessageView {
+    fn from(m: rapport_storage::conversations::MessageRow) -> Self {
+        MessageView {
+            raw: serde_json::from_str(&m.raw_json).unwrap_or(serde_json::Value::Null),
+            sent_at: rfc3339(m.sent_at),
+            id: m.id,
+            wamid: m.wamid,
+            direction: m.direction,
+            kind: m.kind,
+            text: m.text,
+            media_id: m.media_id,
+            media_mime_type: m.media_mime_type,
+            media_filename: m.media_filename,
+            reply_to: m.reply_to,
+            target_wamid: m.target_wamid,
+            status: m.status,
+            error_code: m.error_code,
+            error_title: m.error_title,
+        }
+    }
+}

@@ -9,7 +9,11 @@ mod scope;
 
 pub mod audit;
 pub mod companies;
+pub mod conversations;
 pub mod departments;
+pub mod inbound;
+pub mod numbers;
+pub mod secrets;
 pub mod sessions;
 pub mod staff;
 pub mod testing;

@@ -84,3 +84,89 @@ pub enum AuditLog {
     Source,
     At,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Numbers {
+    Table,
+    Id,
+    CompanyId,
+    DepartmentId,
+    OwnerStaffId,
+    PhoneNumberId,
+    WabaId,
+    DisplayPhoneNumber,
+    VerifiedName,
+    AccessTokenSealed,
+    AppSecretSealed,
+    VerifyToken,
+    Status,
+    LastActivityAt,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Contacts {
+    Table,
+    Id,
+    CompanyId,
+    DepartmentId,
+    Name,
+    Phone,
+    WaId,
+    UserId,
+    Source,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Conversations {
+    Table,
+    Id,
+    CompanyId,
+    NumberId,
+    ContactId,
+    ResponsibleStaffId,
+    LastMessageAt,
+    LastMessageText,
+    LastInboundAt,
+    Unanswered,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Messages {
+    Table,
+    Id,
+    CompanyId,
+    ConversationId,
+    Wamid,
+    Direction,
+    Kind,
+    Text,
+    MediaId,
+    MediaMimeType,
+    MediaSha256,
+    MediaFilename,
+    ReplyTo,
+    TargetWamid,
+    Status,
+    StatusRank,
+    ErrorCode,
+    ErrorTitle,
+    RawJson,
+    SentAt,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum MessageStatuses {
+    Table,
+    CompanyId,
+    Wamid,
+    Status,
+    ErrorCode,
+    ErrorTitle,
+    RawJson,
+    ReportedAt,
+    ReceivedAt,
+}

@@ -2,9 +2,11 @@
 //! annotations so it cannot drift from the routes.
 
 mod audit;
+mod conversations;
 mod departments;
 mod extract;
 mod me;
+mod numbers;
 mod schema;
 mod session;
 mod staff;
@@ -30,6 +32,8 @@ use utoipa_axum::routes;
         (name = "departments", description = "The department tree (ORG-1, PERM-4)"),
         (name = "staff", description = "Staff accounts and their authorization (ORG-2, PERM-1..5)"),
         (name = "audit", description = "The audit log of administrative actions"),
+        (name = "numbers", description = "WhatsApp Business numbers (WA-1)"),
+        (name = "conversations", description = "Conversations and messages"),
     )
 )]
 struct ApiDoc;
@@ -62,6 +66,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(staff::reset_password))
         .routes(routes!(staff::avatar))
         .routes(routes!(audit::list))
+        .routes(routes!(numbers::list, numbers::create))
+        .routes(routes!(numbers::get_one, numbers::update, numbers::disconnect))
+        .routes(routes!(conversations::list))
+        .routes(routes!(conversations::messages))
 }
 
 pub fn router() -> Router<AppState> {

@@ -1,0 +1,72 @@
+//! Group commit for webhook ingestion: concurrent webhook requests hand their deliveries to
+//! one writer, which stores everything waiting in a single transaction and then answers each
+//! request. Every request still gets its 200 only after its data is durable, but a busy
+//! server pays one commit for many requests.
+
+use crate::error::ApiError;
+use rapport_storage::Db;
+use rapport_storage::inbound::{self, Delivery};
+use std::ops::Range;
+use tokio::sync::{mpsc, oneshot};
+
+/// Most requests folded into one transaction.
+const MAX_BATCH: usize = 256;
+
+struct Job {
+    deliveries: Vec<Delivery>,
+    done: oneshot::Sender<Result<(), String>>,
+}
+
+#[derive(Clone)]
+pub struct Ingestor {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Ingestor {
+    pub fn start(db: Db) -> Ingestor {
+        let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(write_batches(db, queue));
+        Ingestor { jobs }
+    }
+
+    /// Stores the deliveries durably (together with whatever else is waiting).
+    pub async fn submit(&self, deliveries: Vec<Delivery>) -> Result<(), ApiError> {
+        let (done, answer) = oneshot::channel();
+        self.jobs.send(Job { deliveries, done }).await.map_err(|_| ApiError::Internal("ingestion stopped".into()))?;
+        answer.await.map_err(|_| ApiError::Internal("ingestion stopped".into()))?.map_err(ApiError::Internal)
+    }
+}
+
+async fn write_batches(db: Db, mut queue: mpsc::Receiver<Job>) {
+    while let Some(first) = queue.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut all = Vec::new();
+        let mut answers: Vec<(oneshot::Sender<Result<(), String>>, Range<usize>)> = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let start = all.len();
+            all.extend(job.deliveries);
+            answers.push((job.done, start..all.len()));
+        }
+        match inbound::ingest(&db, &all).await {
+            Ok(_) => answers.into_iter().for_each(|(done, _)| drop(done.send(Ok(())))),
+            // One bad request must not fail the others: retry each alone.
+            Err(e) if answers.len() > 1 => {
+                tracing::warn!(error = %e, requests = answers.len(), "batched ingestion failed; retrying one by one");
+                for (done, range) in answers {
+                    let result = inbound::ingest(&db, &all[range]).await.map(|_| ()).map_err(|e| e.to_string());
+                    let _ = done.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "ingestion failed");
+                answers.into_iter().for_each(|(done, _)| drop(done.send(Err(e.to_string()))));
+            }
+        }
+    }
+}

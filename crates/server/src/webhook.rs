@@ -1,0 +1,88 @@
+//! `/webhooks/whatsapp` (WA-2): Meta's subscription handshake and signed deliveries.
+//! Order of checks: a signature header must be present; the body must be a JSON object; the
+//! numbers named in it route it (unknown ones are logged and skipped); the signature must match
+//! the app secret of every number it routes to; only then is anything stored.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rapport_channels::whatsapp::{signature, webhook};
+use rapport_storage::inbound::{Delivery, Target};
+use rapport_storage::numbers;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/webhooks/whatsapp", get(handshake).post(receive))
+}
+
+#[derive(Deserialize)]
+struct Handshake {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+/// Meta's GET verification: echo the challenge when the verify token is one of ours.
+async fn handshake(State(state): State<AppState>, Query(h): Query<Handshake>) -> Result<Response, ApiError> {
+    let (Some("subscribe"), Some(token), Some(challenge)) = (h.mode.as_deref(), h.verify_token, h.challenge) else {
+        return Err(ApiError::forbidden("expected hub.mode=subscribe with hub.verify_token and hub.challenge"));
+    };
+    if token.is_empty() || !numbers::verify_token_known(&state.db, &token).await? {
+        return Err(ApiError::forbidden("unknown verify token"));
+    }
+    Ok(challenge.into_response())
+}
+
+async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<StatusCode, ApiError> {
+    let Some(signature_header) = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok()) else {
+        return Err(ApiError::BadSignature);
+    };
+    let envelope = webhook::parse(&body).map_err(|e| ApiError::Malformed(e.to_string()))?;
+    let ids: BTreeSet<String> = envelope.changes.iter().filter_map(|c| c.phone_number_id.clone()).collect();
+    let routes = numbers::routes(&state.db, &ids.iter().cloned().collect::<Vec<_>>()).await?;
+    for unknown in ids.iter().filter(|id| !routes.iter().any(|r| &r.phone_number_id == *id)) {
+        tracing::warn!(phone_number_id = %unknown, "webhook for a number that is not connected; ignored");
+    }
+    if routes.is_empty() {
+        return Ok(StatusCode::OK);
+    }
+    for route in &routes {
+        let secret =
+            state.config.secrets.open(&route.app_secret_sealed).map_err(|e| ApiError::Internal(e.to_string()))?;
+        if !signature::verify(secret.as_bytes(), &body, signature_header) {
+            return Err(ApiError::BadSignature);
+        }
+    }
+    let deliveries: Vec<Delivery> = envelope
+        .changes
+        .into_iter()
+        .filter_map(|change| {
+            let route = routes.iter().find(|r| Some(&r.phone_number_id) == change.phone_number_id.as_ref())?;
+            let carries = !(change.messages.is_empty() && change.echoes.is_empty() && change.statuses.is_empty());
+            carries.then_some(Delivery {
+                target: Target {
+                    number_id: route.id,
+                    company_id: route.company_id,
+                    department_id: route.department_id,
+                },
+                contacts: change.contacts,
+                messages: change.messages,
+                echoes: change.echoes,
+                statuses: change.statuses,
+            })
+        })
+        .collect();
+    if !deliveries.is_empty() {
+        state.ingestor.submit(deliveries).await?;
+    }
+    Ok(StatusCode::OK)
+}

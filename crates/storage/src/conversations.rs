@@ -1,0 +1,134 @@
+//! Conversations and their messages, read through a [`Scope`]: a viewer sees a conversation
+//! when they own its number, are responsible for it, or its number's department is within
+//! their chat reach (`dept.chats`, `subdept.chats`).
+
+use crate::db::Exec;
+use crate::error::Result;
+use crate::schema::{Contacts, Conversations, Messages, Numbers};
+use crate::scope::Scope;
+use crate::{Db, Page};
+use sea_query::{Alias, Cond, Expr, ExprTrait, Order, Query, SelectStatement};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConversationRow {
+    pub id: i64,
+    pub number_id: i64,
+    pub contact_id: i64,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub contact_wa_id: Option<String>,
+    pub responsible_staff_id: Option<i64>,
+    pub last_message_at: Option<i64>,
+    pub last_message_text: String,
+    pub last_inbound_at: Option<i64>,
+    pub unanswered: bool,
+}
+
+fn select() -> SelectStatement {
+    let mut q = Query::select();
+    q.columns([
+        (Conversations::Table, Conversations::Id),
+        (Conversations::Table, Conversations::NumberId),
+        (Conversations::Table, Conversations::ContactId),
+        (Conversations::Table, Conversations::ResponsibleStaffId),
+        (Conversations::Table, Conversations::LastMessageAt),
+        (Conversations::Table, Conversations::LastMessageText),
+        (Conversations::Table, Conversations::LastInboundAt),
+        (Conversations::Table, Conversations::Unanswered),
+    ])
+    .expr_as(Expr::col((Contacts::Table, Contacts::Name)), Alias::new("contact_name"))
+    .expr_as(Expr::col((Contacts::Table, Contacts::Phone)), Alias::new("contact_phone"))
+    .expr_as(Expr::col((Contacts::Table, Contacts::WaId)), Alias::new("contact_wa_id"))
+    .from(Conversations::Table)
+    .inner_join(
+        Contacts::Table,
+        Expr::col((Contacts::Table, Contacts::Id)).equals((Conversations::Table, Conversations::ContactId)),
+    )
+    .inner_join(
+        Numbers::Table,
+        Expr::col((Numbers::Table, Numbers::Id)).equals((Conversations::Table, Conversations::NumberId)),
+    );
+    q
+}
+
+fn visible_to(scope: &Scope) -> Cond {
+    Cond::all().add(Expr::col((Conversations::Table, Conversations::CompanyId)).eq(scope.company_id())).add(
+        Cond::any()
+            .add(Expr::col((Numbers::Table, Numbers::OwnerStaffId)).eq(scope.viewer.staff_id))
+            .add(Expr::col((Conversations::Table, Conversations::ResponsibleStaffId)).eq(scope.viewer.staff_id))
+            .add(scope.covers(scope.viewer.chat_reach(), (Numbers::Table, Numbers::DepartmentId))),
+    )
+}
+
+/// Newest conversations first (by id); `before` is the previous page's last id.
+pub async fn list(db: &Db, scope: &Scope, before: Option<i64>, limit: u64) -> Result<Page<ConversationRow>> {
+    let mut q = select();
+    q.cond_where(visible_to(scope)).order_by((Conversations::Table, Conversations::Id), Order::Desc).limit(limit + 1);
+    if let Some(before) = before {
+        q.and_where(Expr::col((Conversations::Table, Conversations::Id)).lt(before));
+    }
+    Ok(Page::from_rows(db.all(&q).await?, limit, |c: &ConversationRow| c.id))
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<ConversationRow> {
+    let mut q = select();
+    q.cond_where(visible_to(scope)).and_where(Expr::col((Conversations::Table, Conversations::Id)).eq(id));
+    db.one(&q).await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: i64,
+    pub wamid: String,
+    pub direction: String,
+    pub kind: String,
+    pub text: Option<String>,
+    pub media_id: Option<String>,
+    pub media_mime_type: Option<String>,
+    pub media_filename: Option<String>,
+    pub reply_to: Option<String>,
+    pub target_wamid: Option<String>,
+    pub status: Option<String>,
+    pub error_code: Option<i64>,
+    pub error_title: Option<String>,
+    pub raw_json: String,
+    pub sent_at: i64,
+}
+
+/// The messages of a conversation `scope` sees, oldest first, after the cursor.
+pub async fn messages(
+    db: &Db,
+    scope: &Scope,
+    conversation: i64,
+    after: Option<i64>,
+    limit: u64,
+) -> Result<Page<MessageRow>> {
+    get(db, scope, conversation).await?;
+    let mut q = Query::select();
+    q.columns([
+        Messages::Id,
+        Messages::Wamid,
+        Messages::Direction,
+        Messages::Kind,
+        Messages::Text,
+        Messages::MediaId,
+        Messages::MediaMimeType,
+        Messages::MediaFilename,
+        Messages::ReplyTo,
+        Messages::TargetWamid,
+        Messages::Status,
+        Messages::ErrorCode,
+        Messages::ErrorTitle,
+        Messages::RawJson,
+        Messages::SentAt,
+    ])
+    .from(Messages::Table)
+    .and_where(Expr::col(Messages::CompanyId).eq(scope.company_id()))
+    .and_where(Expr::col(Messages::ConversationId).eq(conversation))
+    .order_by(Messages::Id, Order::Asc)
+    .limit(limit + 1);
+    if let Some(after) = after {
+        q.and_where(Expr::col(Messages::Id).gt(after));
+    }
+    Ok(Page::from_rows(db.all(&q).await?, limit, |m: &MessageRow| m.id))
+}

@@ -1,0 +1,303 @@
+//! Webhook ingestion (WA-2): customers, conversations, messages and delivery reports from
+//! many deliveries written in one transaction (the server batches concurrent requests, so
+//! one durable commit acknowledges them all).
+
+use crate::db::{Exec, Tx};
+use crate::error::Result;
+use crate::schema::{Contacts, Conversations, MessageStatuses, Messages, Numbers};
+use crate::{Db, now_ms};
+use rapport_domain::message::{Contact, Message, Status};
+use sea_query::{Cond, Expr, ExprTrait, OnConflict, Query};
+
+/// The number a delivery is for.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub number_id: i64,
+    pub company_id: i64,
+    pub department_id: i64,
+}
+
+/// What one webhook change carries for one of our numbers.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub target: Target,
+    pub contacts: Vec<Contact>,
+    /// From customers.
+    pub messages: Vec<Message>,
+    /// Sent by the business from another app (outbound, already sent).
+    pub echoes: Vec<Message>,
+    pub statuses: Vec<Status>,
+}
+
+/// Counts of what a batch changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Messages stored for the first time (duplicates of a known wamid are not counted).
+    pub new_messages: usize,
+    pub statuses: usize,
+}
+
+/// Writes every delivery in one transaction.
+pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
+    let tx = db.begin().await?;
+    let mut outcome = Outcome::default();
+    let now = now_ms();
+    for delivery in deliveries {
+        for (message, inbound) in
+            delivery.messages.iter().map(|m| (m, true)).chain(delivery.echoes.iter().map(|m| (m, false)))
+        {
+            let name = delivery
+                .contacts
+                .iter()
+                .find(|c| {
+                    (c.wa_id.is_some() && c.wa_id == message.wa_id)
+                        || (c.user_id.is_some() && c.user_id == message.user_id)
+                })
+                .and_then(|c| c.name.clone());
+            let contact = contact_for(&tx, delivery.target, message, name.as_deref(), now).await?;
+            let conversation = conversation_for(&tx, delivery.target, contact, now).await?;
+            if insert_message(&tx, delivery.target.company_id, conversation, message, inbound, now).await? {
+                outcome.new_messages += 1;
+                touch_conversation(&tx, conversation, message, inbound).await?;
+            }
+        }
+        for status in &delivery.statuses {
+            apply_status(&tx, delivery.target.company_id, status, now).await?;
+            outcome.statuses += 1;
+        }
+        tx.run(
+            Query::update()
+                .table(Numbers::Table)
+                .value(Numbers::LastActivityAt, now)
+                .and_where(Expr::col(Numbers::Id).eq(delivery.target.number_id)),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// The contact a message is from (or, for an echo, to): found by WhatsApp id or business-scoped
+/// user id, created on first contact with source `whatsapp`. Learns the other id when it shows up.
+async fn contact_for(tx: &Tx, target: Target, message: &Message, name: Option<&str>, now: i64) -> Result<i64> {
+    let find = || {
+        let mut by_id = Cond::any();
+        if let Some(wa_id) = &message.wa_id {
+            by_id = by_id.add(Expr::col(Contacts::WaId).eq(wa_id.as_str()));
+        }
+        if let Some(user_id) = &message.user_id {
+            by_id = by_id.add(Expr::col(Contacts::UserId).eq(user_id.as_str()));
+        }
+        Query::select()
+            .columns([Contacts::Id])
+            .expr(Expr::col(Contacts::WaId))
+            .expr(Expr::col(Contacts::UserId))
+            .from(Contacts::Table)
+            .and_where(Expr::col(Contacts::CompanyId).eq(target.company_id))
+            .cond_where(by_id)
+            .limit(1)
+            .to_owned()
+    };
+    if let Some((id, wa_id, user_id)) = tx.optional::<(i64, Option<String>, Option<String>)>(&find()).await? {
+        let mut learn = Query::update();
+        learn.table(Contacts::Table).and_where(Expr::col(Contacts::Id).eq(id));
+        if wa_id.is_none() && message.wa_id.is_some() {
+            learn.value(Contacts::WaId, message.wa_id.clone());
+        }
+        if user_id.is_none() && message.user_id.is_some() {
+            learn.value(Contacts::UserId, message.user_id.clone());
+        }
+        if !learn.get_values().is_empty() {
+            tx.run(&learn).await?;
+        }
+        return Ok(id);
+    }
+    let phone = message.wa_id.as_deref().filter(|w| w.chars().all(|c| c.is_ascii_digit())).map(|w| format!("+{w}"));
+    let display =
+        name.map(String::from).or_else(|| phone.clone()).or_else(|| message.user_id.clone()).unwrap_or_default();
+    let (id,): (i64,) = tx
+        .one(
+            Query::insert()
+                .into_table(Contacts::Table)
+                .columns([
+                    Contacts::CompanyId,
+                    Contacts::DepartmentId,
+                    Contacts::Name,
+                    Contacts::Phone,
+                    Contacts::WaId,
+                    Contacts::UserId,
+                    Contacts::Source,
+                    Contacts::CreatedAt,
+                ])
+                .values_panic([
+                    target.company_id.into(),
+                    target.department_id.into(),
+                    display.into(),
+                    phone.unwrap_or_default().into(),
+                    message.wa_id.clone().into(),
+                    message.user_id.clone().into(),
+                    "whatsapp".into(),
+                    now.into(),
+                ])
+                .returning_col(Contacts::Id),
+        )
+        .await?;
+    Ok(id)
+}
+
+/// The conversation between a number and a contact, created on the first message.
+async fn conversation_for(tx: &Tx, target: Target, contact: i64, now: i64) -> Result<i64> {
+    let existing: Option<(i64,)> = tx
+        .optional(
+            Query::select()
+                .column(Conversations::Id)
+                .from(Conversations::Table)
+                .and_where(Expr::col(Conversations::NumberId).eq(target.number_id))
+                .and_where(Expr::col(Conversations::ContactId).eq(contact)),
+        )
+        .await?;
+    if let Some((id,)) = existing {
+        return Ok(id);
+    }
+    let (id,): (i64,) = tx
+        .one(
+            Query::insert()
+                .into_table(Conversations::Table)
+                .columns([
+                    Conversations::CompanyId,
+                    Conversations::NumberId,
+                    Conversations::ContactId,
+                    Conversations::CreatedAt,
+                ])
+                .values_panic([target.company_id.into(), target.number_id.into(), contact.into(), now.into()])
+                .returning_col(Conversations::Id),
+        )
+        .await?;
+    Ok(id)
+}
+
+/// Stores a message once per wamid; answers whether it was new.
+async fn insert_message(
+    tx: &Tx,
+    company_id: i64,
+    conversation: i64,
+    m: &Message,
+    inbound: bool,
+    now: i64,
+) -> Result<bool> {
+    let media = m.media.clone().unwrap_or_default();
+    let (status, rank) = if inbound { (None, 0) } else { (Some("sent"), 1) };
+    let inserted = tx
+        .run(
+            Query::insert()
+                .into_table(Messages::Table)
+                .columns([
+                    Messages::CompanyId,
+                    Messages::ConversationId,
+                    Messages::Wamid,
+                    Messages::Direction,
+                    Messages::Kind,
+                    Messages::Text,
+                    Messages::MediaId,
+                    Messages::MediaMimeType,
+                    Messages::MediaSha256,
+                    Messages::MediaFilename,
+                    Messages::ReplyTo,
+                    Messages::TargetWamid,
+                    Messages::Status,
+                    Messages::StatusRank,
+                    Messages::RawJson,
+                    Messages::SentAt,
+                    Messages::CreatedAt,
+                ])
+                .values_panic([
+                    company_id.into(),
+                    conversation.into(),
+                    m.wamid.as_str().into(),
+                    (if inbound { "in" } else { "out" }).into(),
+                    m.kind.as_str().into(),
+                    m.text.clone().into(),
+                    media.id.into(),
+                    media.mime_type.into(),
+                    media.sha256.into(),
+                    media.filename.into(),
+                    m.reply_to.clone().into(),
+                    m.target.clone().into(),
+                    status.into(),
+                    rank.into(),
+                    m.raw.to_string().into(),
+                    (m.timestamp * 1000).into(),
+                    now.into(),
+                ])
+                .on_conflict(OnConflict::columns([Messages::CompanyId, Messages::Wamid]).do_nothing().to_owned()),
+        )
+        .await?;
+    Ok(inserted > 0)
+}
+
+/// Moves the conversation's last message forward (never back, for late deliveries); a
+/// customer message opens the 24-hour window and marks the chat unanswered, an echo answers it.
+async fn touch_conversation(tx: &Tx, conversation: i64, m: &Message, inbound: bool) -> Result<()> {
+    let at = m.timestamp * 1000;
+    let mut q = Query::update();
+    q.table(Conversations::Table)
+        .value(Conversations::LastMessageAt, at)
+        .value(Conversations::LastMessageText, m.text.clone().unwrap_or_else(|| format!("[{}]", m.kind)))
+        .value(Conversations::Unanswered, inbound)
+        .and_where(Expr::col(Conversations::Id).eq(conversation))
+        .cond_where(
+            Cond::any()
+                .add(Expr::col(Conversations::LastMessageAt).is_null())
+                .add(Expr::col(Conversations::LastMessageAt).lte(at)),
+        );
+    if inbound {
+        q.value(Conversations::LastInboundAt, at);
+    }
+    tx.run(&q).await?;
+    Ok(())
+}
+
+/// Records a delivery report and applies it if it moves the message forward.
+async fn apply_status(tx: &Tx, company_id: i64, s: &Status, now: i64) -> Result<()> {
+    tx.run(
+        Query::insert()
+            .into_table(MessageStatuses::Table)
+            .columns([
+                MessageStatuses::CompanyId,
+                MessageStatuses::Wamid,
+                MessageStatuses::Status,
+                MessageStatuses::ErrorCode,
+                MessageStatuses::ErrorTitle,
+                MessageStatuses::RawJson,
+                MessageStatuses::ReportedAt,
+                MessageStatuses::ReceivedAt,
+            ])
+            .values_panic([
+                company_id.into(),
+                s.wamid.as_str().into(),
+                s.status.name().into(),
+                s.error_code.into(),
+                s.error_title.clone().into(),
+                s.raw.to_string().into(),
+                (s.timestamp * 1000).into(),
+                now.into(),
+            ]),
+    )
+    .await?;
+    let rank = s.status.rank();
+    if rank == 0 {
+        return Ok(());
+    }
+    let mut q = Query::update();
+    q.table(Messages::Table)
+        .value(Messages::Status, s.status.name())
+        .value(Messages::StatusRank, rank)
+        .and_where(Expr::col(Messages::CompanyId).eq(company_id))
+        .and_where(Expr::col(Messages::Wamid).eq(s.wamid.as_str()))
+        .and_where(Expr::col(Messages::StatusRank).lt(rank));
+    if s.error_code.is_some() || s.error_title.is_some() {
+        q.value(Messages::ErrorCode, s.error_code).value(Messages::ErrorTitle, s.error_title.clone());
+    }
+    tx.run(&q).await?;
+    Ok(())
+}
