@@ -24,6 +24,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 300)]
         requests: usize,
     },
+    /// PERF-1: signed webhooks at increasing concurrency against the real server; SQLite, and
+    /// PostgreSQL when a URL is given.
+    Webhooks {
+        #[arg(long, env = "RAPPORT_TEST_POSTGRES_URL")]
+        postgres_url: Option<String>,
+        /// Seconds per concurrency level.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Concurrent senders, one level after another.
+        #[arg(long, value_delimiter = ',', default_values_t = [8, 32, 128])]
+        concurrency: Vec<usize>,
+    },
 }
 
 pub async fn run(command: BenchCommand) -> Result<()> {
@@ -38,6 +50,15 @@ pub async fn run(command: BenchCommand) -> Result<()> {
                 results.extend(staff_list("PostgreSQL", pg, requests).await?);
             }
             print_table(&results)
+        }
+        BenchCommand::Webhooks { postgres_url, seconds, concurrency } => {
+            let mut figures =
+                vec![crate::bench_webhooks::run("SQLite", testing::sqlite().await?, seconds, &concurrency).await?];
+            if let Some(url) = postgres_url {
+                let pg = Db::connect_postgres_schema(&url, &format!("rapport_bench_wh_{}", std::process::id())).await?;
+                figures.push(crate::bench_webhooks::run("PostgreSQL", pg, seconds, &concurrency).await?);
+            }
+            crate::bench_webhooks::print(&figures, seconds)
         }
     }
 }

@@ -65,14 +65,17 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
             apply_status(&tx, delivery.target.company_id, status, now).await?;
             outcome.statuses += 1;
         }
-        tx.run(
-            Query::update()
-                .table(Numbers::Table)
-                .value(Numbers::LastActivityAt, now)
-                .and_where(Expr::col(Numbers::Id).eq(delivery.target.number_id)),
-        )
-        .await?;
     }
+    let mut numbers: Vec<i64> = deliveries.iter().map(|d| d.target.number_id).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    tx.run(
+        Query::update()
+            .table(Numbers::Table)
+            .value(Numbers::LastActivityAt, now)
+            .and_where(Expr::col(Numbers::Id).is_in(numbers)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(outcome)
 }
