@@ -137,3 +137,17 @@ fn account_events_are_kept_whole_and_bad_bodies_refused() {
     assert!(webhook::parse(b"[1,2]").is_err());
     assert_eq!(webhook::parse(b"{}").unwrap(), Envelope::default());
 }
+
+#[test]
+fn graph_api_answers_are_read_like_meta_sends_them() {
+    use rapport_channels::whatsapp::graph::GraphError;
+    let read = |name: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(fixtures_dir().join("java-api").join(name)).unwrap()).unwrap()
+    };
+    let sent = read("response_message.json");
+    assert!(sent["messages"][0]["id"].as_str().unwrap().starts_with("wamid."));
+    let error = GraphError::from_response(400, &read("response_phoneNumberNotFoundError.json"));
+    assert_eq!(error.code, 100);
+    assert!(!error.retryable, "a bad parameter is permanent");
+    assert!(!error.title.is_empty());
+}

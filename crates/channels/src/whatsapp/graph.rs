@@ -1,0 +1,162 @@
+//! The Graph API client for outbound WhatsApp messages (WA-3): `POST
+//! /{version}/{phone-number-id}/messages` with the number's bearer token, and Meta's error
+//! envelope read into "retry later" or "give up" so the send queue knows what to do.
+
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Meta's Graph API; overridden by `RAPPORT_GRAPH_API_URL` (the simulator, a proxy).
+pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com";
+pub const DEFAULT_VERSION: &str = "v21.0";
+
+#[derive(Clone, Debug)]
+pub struct GraphClient {
+    base_url: String,
+    version: String,
+    http: reqwest::Client,
+}
+
+/// What can be sent. Built from what an agent typed; turned into Meta's JSON by [`Outbound::to_json`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Outbound {
+    Text { body: String },
+    Template { name: String, language: String, parameters: Vec<String> },
+}
+
+/// A failed send, as Meta or the network reported it.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{title} (code {code})")]
+pub struct GraphError {
+    /// Meta's error code (`130429` rate limit, `131047` outside the 24-hour window, `100`
+    /// bad parameter ...); 0 for network failures and answers without an error envelope.
+    pub code: i64,
+    pub title: String,
+    /// Worth trying again later (rate limits, Meta's temporary failures, 5xx, timeouts).
+    pub retryable: bool,
+}
+
+/// Codes Meta documents as temporary: throttling and transient service errors.
+const RETRYABLE_CODES: &[i64] = &[1, 2, 4, 17, 80007, 130429, 131000, 131016, 131056, 133004];
+
+impl GraphError {
+    fn network(e: &reqwest::Error) -> GraphError {
+        GraphError { code: 0, title: format!("network error: {e}"), retryable: true }
+    }
+
+    /// Reads Meta's `{"error":{"code","message","error_data":{"details"}}}`.
+    pub fn from_response(status: u16, body: &Value) -> GraphError {
+        let error = &body["error"];
+        let code = error["code"].as_i64().unwrap_or(0);
+        let title = error["error_data"]["details"]
+            .as_str()
+            .or_else(|| error["message"].as_str())
+            .map(String::from)
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        GraphError { code, title, retryable: status >= 500 || status == 429 || RETRYABLE_CODES.contains(&code) }
+    }
+}
+
+impl Outbound {
+    /// Meta's request body for sending this to `to` (a WhatsApp id), optionally as a reply.
+    pub fn to_json(&self, to: &str, reply_to: Option<&str>) -> Value {
+        let mut body = json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": to});
+        match self {
+            Outbound::Text { body: text } => {
+                body["type"] = json!("text");
+                body["text"] = json!({"preview_url": false, "body": text});
+            }
+            Outbound::Template { name, language, parameters } => {
+                body["type"] = json!("template");
+                let mut template = json!({"name": name, "language": {"code": language}});
+                if !parameters.is_empty() {
+                    let params: Vec<Value> = parameters.iter().map(|p| json!({"type": "text", "text": p})).collect();
+                    template["components"] = json!([{"type": "body", "parameters": params}]);
+                }
+                body["template"] = template;
+            }
+        }
+        if let Some(id) = reply_to {
+            body["context"] = json!({"message_id": id});
+        }
+        body
+    }
+}
+
+impl GraphClient {
+    pub fn new(base_url: &str) -> GraphClient {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        GraphClient { base_url: base_url.trim_end_matches('/').to_string(), version: DEFAULT_VERSION.into(), http }
+    }
+
+    /// Sends a message; answers Meta's message id (wamid).
+    pub async fn send(&self, phone_number_id: &str, token: &str, body: &Value) -> Result<String, GraphError> {
+        let url = format!("{}/{}/{phone_number_id}/messages", self.base_url, self.version);
+        let response =
+            self.http.post(url).bearer_auth(token).json(body).send().await.map_err(|e| GraphError::network(&e))?;
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        if !(200..300).contains(&status) {
+            return Err(GraphError::from_response(status, &answer));
+        }
+        answer["messages"][0]["id"].as_str().map(String::from).ok_or_else(|| GraphError {
+            code: 0,
+            title: "the Graph API accepted the message but returned no message id".into(),
+            retryable: false,
+        })
+    }
+
+    /// Marks a customer's message as read (blue ticks on their side).
+    pub async fn mark_read(&self, phone_number_id: &str, token: &str, wamid: &str) -> Result<(), GraphError> {
+        let url = format!("{}/{}/{phone_number_id}/messages", self.base_url, self.version);
+        let body = json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid});
+        let response =
+            self.http.post(url).bearer_auth(token).json(&body).send().await.map_err(|e| GraphError::network(&e))?;
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            Ok(())
+        } else {
+            Err(GraphError::from_response(status, &response.json().await.unwrap_or(Value::Null)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_and_template_bodies_have_metas_shape() {
+        let text = Outbound::Text { body: "Hi".into() }.to_json("4477", Some("wamid.1"));
+        assert_eq!(
+            text,
+            json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": "4477", "type": "text",
+                   "text": {"preview_url": false, "body": "Hi"}, "context": {"message_id": "wamid.1"}})
+        );
+        let template =
+            Outbound::Template { name: "order_update".into(), language: "en_US".into(), parameters: vec!["42".into()] }
+                .to_json("4477", None);
+        assert_eq!(template["template"]["language"]["code"], "en_US");
+        assert_eq!(template["template"]["components"][0]["parameters"][0], json!({"type": "text", "text": "42"}));
+    }
+
+    #[test]
+    fn errors_are_classified_for_retry() {
+        let rate = GraphError::from_response(400, &json!({"error": {"code": 130429, "message": "Rate limit hit"}}));
+        assert!(rate.retryable);
+        let window = GraphError::from_response(
+            400,
+            &json!({"error": {"code": 131047, "message": "Re-engagement message",
+            "error_data": {"details": "Message failed to send because more than 24 hours have passed"}}}),
+        );
+        assert!(!window.retryable);
+        assert_eq!(window.code, 131047);
+        assert!(window.title.contains("24 hours"));
+        let bad = GraphError::from_response(400, &json!({"error": {"code": 100, "message": "Invalid parameter"}}));
+        assert!(!bad.retryable);
+        assert!(GraphError::from_response(503, &Value::Null).retryable);
+    }
+}
