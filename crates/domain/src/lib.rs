@@ -8,6 +8,7 @@
 
 pub mod grants;
 pub mod message;
+pub mod retry;
 pub mod role;
 pub mod throttle;
 pub mod tree;

@@ -16,6 +16,8 @@ struct FileConfig {
     log: Option<String>,
     secret_key: Option<String>,
     secret_key_file: Option<String>,
+    graph_api_url: Option<String>,
+    sends_per_number_per_second: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +35,10 @@ pub struct Config {
     /// first start.
     pub secret_key: Option<String>,
     pub secret_key_file: String,
+    /// The Graph API base URL (`RAPPORT_GRAPH_API_URL`, default Meta's; the simulator's in the demo).
+    pub graph_api_url: String,
+    /// Sends per second per number (`RAPPORT_SENDS_PER_NUMBER_PER_SECOND`, default 80).
+    pub sends_per_number_per_second: u32,
 }
 
 const DEFAULT_DATABASE: &str = "sqlite://data/rapport.db";
@@ -54,6 +60,13 @@ impl Config {
             secret_key_file: env("RAPPORT_SECRET_KEY_FILE")
                 .or(file.secret_key_file)
                 .unwrap_or_else(|| "data/secret.key".into()),
+            graph_api_url: env("RAPPORT_GRAPH_API_URL")
+                .or(file.graph_api_url)
+                .unwrap_or_else(|| rapport_channels::whatsapp::graph::DEFAULT_BASE_URL.into()),
+            sends_per_number_per_second: match env("RAPPORT_SENDS_PER_NUMBER_PER_SECOND") {
+                Some(v) => v.parse().context("RAPPORT_SENDS_PER_NUMBER_PER_SECOND must be a whole number")?,
+                None => file.sends_per_number_per_second.unwrap_or(80),
+            },
         })
     }
 

@@ -125,8 +125,12 @@ async fn serve(config: &Config, db: Db) -> Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %listener.local_addr()?, backend = ?db.backend(), "serving");
-    let server_config =
-        ServerConfig { secure_cookies: config.secure_cookies(), ..ServerConfig::with_secrets(config.secrets()?) };
+    let server_config = ServerConfig {
+        secure_cookies: config.secure_cookies(),
+        graph_api_url: config.graph_api_url.clone(),
+        sends_per_number_per_second: config.sends_per_number_per_second,
+        ..ServerConfig::with_secrets(config.secrets()?)
+    };
     let state = AppState::new(db.clone(), server_config);
     rapport_server::serve(listener, state, shutdown_signal()).await?;
     db.close().await;

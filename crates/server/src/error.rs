@@ -30,6 +30,9 @@ pub enum ApiError {
     Conflict { code: &'static str, message: String },
     #[error("{0}")]
     Invalid(Invalid),
+    /// 422 for a business rule, named by `code` (e.g. `window_closed`).
+    #[error("{message}")]
+    Rule { code: &'static str, message: String },
     #[error("{0}")]
     Malformed(String),
     #[error("too many failed logins; try again in {0} s")]
@@ -78,6 +81,7 @@ impl ApiError {
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", None),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code, None),
             ApiError::Invalid(i) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some(i.field.to_string())),
+            ApiError::Rule { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code, None),
             ApiError::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed_request", None),
             ApiError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", None),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),

@@ -7,6 +7,7 @@ mod auth;
 mod error;
 mod i18n;
 mod ingest;
+mod outbox;
 mod pages;
 mod views;
 mod webhook;
@@ -29,12 +30,25 @@ pub struct ServerConfig {
     pub session_ttl_ms: i64,
     /// Seals channel secrets (access tokens, app secrets) at rest.
     pub secrets: SecretBox,
+    /// The Graph API base URL (Meta's, or the simulator's).
+    pub graph_api_url: String,
+    /// Sends per second per number (Meta's default throughput is 80).
+    pub sends_per_number_per_second: u32,
+    /// Concurrent send workers.
+    pub send_workers: usize,
 }
 
 impl ServerConfig {
     /// Defaults with the given secret key.
     pub fn with_secrets(secrets: SecretBox) -> Self {
-        ServerConfig { secure_cookies: false, session_ttl_ms: 30 * 24 * 3600 * 1000, secrets }
+        ServerConfig {
+            secure_cookies: false,
+            session_ttl_ms: 30 * 24 * 3600 * 1000,
+            secrets,
+            graph_api_url: rapport_channels::whatsapp::graph::DEFAULT_BASE_URL.into(),
+            sends_per_number_per_second: 80,
+            send_workers: 4,
+        }
     }
 }
 
@@ -54,13 +68,24 @@ pub struct AppState {
     pub i18n: Arc<i18n::Catalogs>,
     /// Batches webhook writes into shared transactions.
     pub ingestor: ingest::Ingestor,
+    /// Wakes the send workers.
+    pub outbox: outbox::Outbox,
 }
 
 impl AppState {
-    /// Must be called inside the Tokio runtime: it starts the ingestion writer.
+    /// Must be called inside the Tokio runtime: it starts the ingestion writer and the send workers.
     pub fn new(db: Db, config: ServerConfig) -> Self {
         let ingestor = ingest::Ingestor::start(db.clone());
-        AppState { db, config: Arc::new(config), i18n: Arc::new(i18n::Catalogs::load()), ingestor }
+        let outbox = outbox::start(
+            db.clone(),
+            outbox::Settings {
+                graph: rapport_channels::whatsapp::graph::GraphClient::new(&config.graph_api_url),
+                secrets: config.secrets.clone(),
+                workers: config.send_workers,
+                per_number_per_second: config.sends_per_number_per_second,
+            },
+        );
+        AppState { db, config: Arc::new(config), i18n: Arc::new(i18n::Catalogs::load()), ingestor, outbox }
     }
 }
 

@@ -104,6 +104,28 @@ pub async fn messages(
     limit: u64,
 ) -> Result<Page<MessageRow>> {
     get(db, scope, conversation).await?;
+    let mut q = select_messages();
+    q.and_where(Expr::col(Messages::CompanyId).eq(scope.company_id()))
+        .and_where(Expr::col(Messages::ConversationId).eq(conversation))
+        .order_by(Messages::Id, Order::Asc)
+        .limit(limit + 1);
+    if let Some(after) = after {
+        q.and_where(Expr::col(Messages::Id).gt(after));
+    }
+    Ok(Page::from_rows(db.all(&q).await?, limit, |m: &MessageRow| m.id))
+}
+
+/// One message of a company by id (after queuing it, to answer with it).
+pub async fn message(db: &Db, company_id: i64, id: i64) -> Result<MessageRow> {
+    db.one(
+        select_messages()
+            .and_where(Expr::col(Messages::CompanyId).eq(company_id))
+            .and_where(Expr::col(Messages::Id).eq(id)),
+    )
+    .await
+}
+
+fn select_messages() -> SelectStatement {
     let mut q = Query::select();
     q.columns([
         Messages::Id,
@@ -122,13 +144,6 @@ pub async fn messages(
         Messages::RawJson,
         Messages::SentAt,
     ])
-    .from(Messages::Table)
-    .and_where(Expr::col(Messages::CompanyId).eq(scope.company_id()))
-    .and_where(Expr::col(Messages::ConversationId).eq(conversation))
-    .order_by(Messages::Id, Order::Asc)
-    .limit(limit + 1);
-    if let Some(after) = after {
-        q.and_where(Expr::col(Messages::Id).gt(after));
-    }
-    Ok(Page::from_rows(db.all(&q).await?, limit, |m: &MessageRow| m.id))
+    .from(Messages::Table);
+    q
 }

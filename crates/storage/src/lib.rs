@@ -13,6 +13,7 @@ pub mod conversations;
 pub mod departments;
 pub mod inbound;
 pub mod numbers;
+pub mod outbox;
 pub mod secrets;
 pub mod sessions;
 pub mod staff;

@@ -170,3 +170,20 @@ pub enum MessageStatuses {
     ReportedAt,
     ReceivedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum SendJobs {
+    Table,
+    Id,
+    CompanyId,
+    MessageId,
+    NumberId,
+    PayloadJson,
+    State,
+    Attempts,
+    NextAttemptAt,
+    LockedUntil,
+    LastError,
+    CreatedAt,
+    UpdatedAt,
+}

@@ -1,14 +1,20 @@
 //! Conversations and their messages (read side; the live inbox comes with its own issue).
 
-use super::extract::{ApiQuery, Id, Paging};
+use super::extract::{ApiJson, ApiQuery, Id, Paging};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiResult, ErrorBody, ReadErrors};
+use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors};
 use crate::views::{ConversationView, List, MessageView};
 use axum::Json;
 use axum::extract::State;
-use rapport_domain::Grant;
+use axum::http::StatusCode;
+use rapport_channels::whatsapp::graph::Outbound;
+use rapport_domain::values::{multiline_text, required_text};
+use rapport_domain::{Grant, window};
+use rapport_storage::outbox::{self, NewSend};
 use rapport_storage::{conversations, now_ms};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 /// Conversations the caller may see, newest first.
 #[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", params(Paging),
@@ -42,4 +48,100 @@ pub async fn messages(
     auth.require(Grant::MenuChats)?;
     let page = conversations::messages(&state.db, &auth.scope, id, paging.cursor()?, paging.limit()?).await?;
     Ok(Json(List::new(page.items.into_iter().map(Into::into).collect(), page.next_cursor)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateRequest {
+    /// The approved template's name.
+    pub name: String,
+    /// Its language code, e.g. `en_US`.
+    pub language: String,
+    /// Values for the body's `{{1}}`, `{{2}}` ...
+    #[serde(default)]
+    pub parameters: Vec<String>,
+}
+
+/// What to send: `{"type":"text","text":"..."}` (only within the 24-hour window) or
+/// `{"type":"template","template":{...}}`; `reply_to` quotes a message by wamid.
+#[derive(Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SendRequest {
+    Text { text: String, reply_to: Option<String> },
+    Template { template: TemplateRequest, reply_to: Option<String> },
+}
+
+/// Longest text WhatsApp accepts in one message.
+const TEXT_MAX: usize = 4096;
+
+/// Send a message to the conversation's customer. It is queued at once (status `queued`) and
+/// sent by the send workers; its status then follows Meta's reports.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "conversations",
+    params(("id" = i64, Path)), request_body = SendRequest,
+    responses(
+        (status = 201, description = "Queued", body = MessageView),
+        (status = 422, description = "Invalid, or `window_closed`: free text outside the 24-hour window", body = ErrorBody),
+        UpdateErrors,
+    ))]
+pub async fn send(
+    State(state): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(body): ApiJson<SendRequest>,
+) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    auth.require(Grant::MenuChats)?;
+    let conversation = conversations::get(&state.db, &auth.scope, id).await?;
+    if auth.session.role().is_some_and(|r| !r.may_write()) {
+        return Err(ApiError::forbidden("quality control reads conversations but never writes to customers"));
+    }
+    let Some(wa_id) = conversation.contact_wa_id.clone() else {
+        return Err(ApiError::Rule {
+            code: "no_recipient",
+            message: "this customer has no WhatsApp id to write to".into(),
+        });
+    };
+    let (outbound, shown, reply_to) = match body {
+        SendRequest::Text { text, reply_to } => {
+            let text = multiline_text("text", &text, TEXT_MAX)?;
+            if text.is_empty() {
+                return Err(ApiError::invalid("text", "is required"));
+            }
+            if !window::is_open(conversation.last_inbound_at, now_ms()) {
+                return Err(ApiError::Rule {
+                    code: "window_closed",
+                    message: "the 24-hour customer service window is closed: the customer has not written in the last \
+                              24 hours, so only an approved template can be sent"
+                        .into(),
+                });
+            }
+            (Outbound::Text { body: text.clone() }, text, reply_to)
+        }
+        SendRequest::Template { template, reply_to } => {
+            let name = required_text("template.name", &template.name, 512)?;
+            let language = required_text("template.language", &template.language, 16)?;
+            let shown = format!("[{name}] {}", template.parameters.join(" · "));
+            (Outbound::Template { name, language, parameters: template.parameters }, shown, reply_to)
+        }
+    };
+    let kind = match outbound {
+        Outbound::Text { .. } => "text",
+        Outbound::Template { .. } => "template",
+    };
+    let payload = outbound.to_json(&wa_id, reply_to.as_deref());
+    let message_id = outbox::enqueue(
+        &state.db,
+        NewSend {
+            company_id: auth.scope.company_id(),
+            conversation_id: conversation.id,
+            number_id: conversation.number_id,
+            kind,
+            text: Some(&shown),
+            reply_to: reply_to.as_deref(),
+            payload: &payload,
+        },
+    )
+    .await?;
+    state.outbox.queued();
+    let message = conversations::message(&state.db, auth.scope.company_id(), message_id).await?;
+    Ok((StatusCode::CREATED, Json(message.into())))
 }

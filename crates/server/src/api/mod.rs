@@ -69,7 +69,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(numbers::list, numbers::create))
         .routes(routes!(numbers::get_one, numbers::update, numbers::disconnect))
         .routes(routes!(conversations::list))
-        .routes(routes!(conversations::messages))
+        .routes(routes!(conversations::messages, conversations::send))
 }
 
 pub fn router() -> Router<AppState> {

@@ -1,0 +1,113 @@
+//! Send workers (WA-3): take due jobs from the database queue, send them through the Graph
+//! API within each number's throughput limit, and record the outcome — sent, retry later with
+//! backoff, or dead-lettered with Meta's error shown on the message.
+
+use rand::Rng;
+use rapport_channels::whatsapp::graph::GraphClient;
+use rapport_domain::retry;
+use rapport_storage::outbox::{self, Job};
+use rapport_storage::secrets::SecretBox;
+use rapport_storage::{Db, now_ms};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, Notify};
+use tokio::time::Instant;
+
+/// How long a worker holds a claimed job before another may take it over.
+const LEASE_MS: i64 = 60_000;
+/// How often idle workers look for due retries.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Wakes the workers when something was queued.
+#[derive(Clone, Default)]
+pub struct Outbox {
+    wake: Arc<Notify>,
+}
+
+impl Outbox {
+    pub fn queued(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Per-number pacing: at most `per_second` sends per number.
+struct Pacer {
+    interval: Duration,
+    next: Mutex<HashMap<i64, Instant>>,
+}
+
+impl Pacer {
+    async fn wait_turn(&self, number_id: i64) {
+        let slot = {
+            let mut next = self.next.lock().await;
+            let now = Instant::now();
+            let slot = next.get(&number_id).copied().filter(|t| *t > now).unwrap_or(now);
+            next.insert(number_id, slot + self.interval);
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+pub struct Settings {
+    pub graph: GraphClient,
+    pub secrets: SecretBox,
+    pub workers: usize,
+    pub per_number_per_second: u32,
+}
+
+/// Starts the workers; they run for the life of the process.
+pub fn start(db: Db, settings: Settings) -> Outbox {
+    let outbox = Outbox::default();
+    let pacer = Arc::new(Pacer {
+        interval: Duration::from_secs(1) / settings.per_number_per_second.max(1),
+        next: Mutex::new(HashMap::new()),
+    });
+    let settings = Arc::new(settings);
+    for _ in 0..settings.workers.max(1) {
+        let (db, settings, pacer, wake) = (db.clone(), settings.clone(), pacer.clone(), outbox.wake.clone());
+        tokio::spawn(async move {
+            loop {
+                match outbox::claim(&db, LEASE_MS).await {
+                    Ok(Some(job)) => {
+                        if let Err(e) = send(&db, &settings, &pacer, &job).await {
+                            tracing::warn!(job = job.id, error = %e, "send job could not be recorded; it will be retried after its lease");
+                        }
+                    }
+                    Ok(None) => {
+                        let _ = tokio::time::timeout(POLL, wake.notified()).await;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not claim a send job");
+                        tokio::time::sleep(POLL).await;
+                    }
+                }
+            }
+        });
+    }
+    outbox
+}
+
+async fn send(db: &Db, settings: &Settings, pacer: &Pacer, job: &Job) -> Result<(), rapport_storage::StorageError> {
+    let (phone_number_id, sealed_token) = outbox::sender(db, job.number_id).await?;
+    let Ok(token) = settings.secrets.open(&sealed_token) else {
+        return outbox::bury(db, job, 0, "the number's access token cannot be read; reconnect the number").await;
+    };
+    let Ok(payload) = serde_json::from_str::<serde_json::Value>(&job.payload_json) else {
+        return outbox::bury(db, job, 0, "the queued message is damaged").await;
+    };
+    pacer.wait_turn(job.number_id).await;
+    match settings.graph.send(&phone_number_id, &token, &payload).await {
+        Ok(wamid) => outbox::complete(db, job, &wamid).await,
+        Err(e) if e.retryable && retry::may_retry(job.attempts) => {
+            let delay = retry::delay_ms(job.attempts, rand::rng().random::<f64>());
+            tracing::info!(job = job.id, attempts = job.attempts, delay_ms = delay, error = %e, "send failed; will retry");
+            outbox::retry_later(db, job, now_ms() + delay, &e.to_string()).await
+        }
+        Err(e) => {
+            tracing::warn!(job = job.id, code = e.code, error = %e.title, "send failed for good");
+            outbox::bury(db, job, e.code, &e.title).await
+        }
+    }
+}
