@@ -16,10 +16,14 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(db: Db) -> TestServer {
+        TestServer::start_with(db, ServerConfig::default()).await
+    }
+
+    pub async fn start_with(db: Db, config: ServerConfig) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState::new(db.clone(), ServerConfig::default());
+        let state = AppState::new(db.clone(), config);
         tokio::spawn(rapport_server::serve(listener, state, async {
             let _ = rx.await;
         }));

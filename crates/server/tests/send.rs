@@ -1,0 +1,168 @@
+//! Outbound messages end to end against the Cloud API simulator, on SQLite and PostgreSQL:
+//! a customer writes, an agent replies through the API, the simulator receives Meta's request
+//! shape and reports sent → delivered → read back through the webhook.
+
+mod common;
+
+use common::{Client, TestServer};
+use rapport_server::ServerConfig;
+use rapport_simulator::{Account, Failure, Simulator};
+use rapport_storage::{Db, testing};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const CUSTOMER: &str = "447700900123";
+
+struct Setup {
+    server: TestServer,
+    simulator: Simulator,
+    admin: Client,
+    root: i64,
+}
+
+async fn setup(db: Db) -> Setup {
+    let account = Account {
+        phone_number_id: "106540352242922".into(),
+        display_phone_number: "+44 7700 900000".into(),
+        waba_id: "102290129340398".into(),
+        access_token: "EAAG-simulated-token".into(),
+        app_secret: "simulated-app-secret".into(),
+    };
+    let simulator = Simulator::start(account.clone(), "127.0.0.1:0").await.unwrap();
+    let config = ServerConfig { graph_api_url: simulator.base_url().to_string(), ..ServerConfig::default() };
+    let server = TestServer::start_with(db, config).await;
+    simulator.set_webhook_url(&format!("{}/webhooks/whatsapp", server.base));
+    let (_, root, admin) = server.company("Acme", "admin@acme.test").await;
+    let (status, body) = admin
+        .post(
+            "/api/v1/numbers",
+            json!({"phone_number_id": account.phone_number_id, "waba_id": account.waba_id,
+                   "access_token": account.access_token, "app_secret": account.app_secret}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    Setup { server, simulator, admin, root }
+}
+
+async fn conversation_id(admin: &Client) -> i64 {
+    admin.all("/api/v1/conversations").await[0]["id"].as_i64().unwrap()
+}
+
+/// Polls a message until `check` holds (statuses arrive asynchronously).
+async fn wait_for(admin: &Client, conversation: i64, message_id: i64, check: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..200 {
+        let messages = admin.all(&format!("/api/v1/conversations/{conversation}/messages")).await;
+        if let Some(m) = messages.into_iter().find(|m| m["id"] == message_id)
+            && check(&m)
+        {
+            return m;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("message {message_id} never reached the expected state");
+}
+
+async fn reply(admin: &Client, conversation: i64, body: Value) -> (StatusCode, Value) {
+    admin.post(&format!("/api/v1/conversations/{conversation}/messages"), body).await
+}
+
+#[tokio::test]
+async fn a_reply_reaches_meta_in_its_exact_shape_and_ends_read() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        s.simulator.customer_writes(CUSTOMER, "Jane Customer", "Do you ship to Leeds?").await.unwrap();
+        let conversation = conversation_id(&s.admin).await;
+        let (status, queued) = reply(&s.admin, conversation, json!({"type": "text", "text": "Yes, next day."})).await;
+        assert_eq!(status, StatusCode::CREATED, "{queued}");
+        assert_eq!((queued["status"].as_str(), queued["direction"].as_str()), (Some("queued"), Some("out")));
+        let read = wait_for(&s.admin, conversation, queued["id"].as_i64().unwrap(), |m| m["status"] == "read").await;
+        assert!(read["wamid"].as_str().unwrap().starts_with("wamid.SIMOUT"), "Meta's id replaced the placeholder");
+        let sent: Vec<_> = s.simulator.received().into_iter().filter(|r| r.accepted_as.is_some()).collect();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].authorization, "Bearer EAAG-simulated-token");
+        assert_eq!(
+            sent[0].body,
+            json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": CUSTOMER, "type": "text",
+                   "text": {"preview_url": false, "body": "Yes, next day."}})
+        );
+        let conversation_row = &s.admin.all("/api/v1/conversations").await[0];
+        assert_eq!(conversation_row["unanswered"], false, "a reply answers the chat");
+    }
+}
+
+#[tokio::test]
+async fn a_send_during_an_outage_is_retried_and_delivered_once() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        s.simulator.customer_writes(CUSTOMER, "Jane", "Hello?").await.unwrap();
+        let conversation = conversation_id(&s.admin).await;
+        s.simulator.fail_next([Failure::Outage]);
+        let (_, queued) = reply(&s.admin, conversation, json!({"type": "text", "text": "Sorry for the wait"})).await;
+        let done = wait_for(&s.admin, conversation, queued["id"].as_i64().unwrap(), |m| m["status"] == "read").await;
+        assert!(done["error_code"].is_null());
+        let attempts = s.simulator.received();
+        assert_eq!(attempts.len(), 2, "one failed attempt, one retry");
+        assert_eq!(attempts.iter().filter(|r| r.accepted_as.is_some()).count(), 1, "delivered exactly once");
+    }
+}
+
+#[tokio::test]
+async fn a_permanent_error_lands_in_dead_letter_with_its_code() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        s.simulator.customer_writes(CUSTOMER, "Jane", "Hi").await.unwrap();
+        let conversation = conversation_id(&s.admin).await;
+        s.simulator.fail_next([Failure::Error { code: 131026, title: "Message undeliverable".into() }]);
+        let (_, queued) = reply(&s.admin, conversation, json!({"type": "text", "text": "Hello Jane"})).await;
+        let failed =
+            wait_for(&s.admin, conversation, queued["id"].as_i64().unwrap(), |m| m["status"] == "failed").await;
+        assert_eq!(failed["error_code"], 131026);
+        assert!(failed["error_title"].as_str().unwrap().contains("undeliverable"));
+        assert_eq!(s.simulator.received().len(), 1, "a permanent error is not retried");
+    }
+}
+
+#[tokio::test]
+async fn outside_the_window_free_text_is_refused_and_a_template_goes_through() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let two_days_ago = rapport_storage::now_ms() / 1000 - 48 * 3600;
+        s.simulator.customer_writes_at(CUSTOMER, "Jane", "Old message", two_days_ago).await.unwrap();
+        let conversation = conversation_id(&s.admin).await;
+        assert_eq!(s.admin.all("/api/v1/conversations").await[0]["window_open"], false);
+        let (status, body) = reply(&s.admin, conversation, json!({"type": "text", "text": "Still there?"})).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("window_closed")));
+        assert!(body["error"]["message"].as_str().unwrap().contains("24-hour"));
+        assert!(s.simulator.received().is_empty(), "nothing was sent");
+        let template =
+            json!({"type": "template", "template": {"name": "follow_up", "language": "en_US", "parameters": ["Jane"]}});
+        let (status, queued) = reply(&s.admin, conversation, template).await;
+        assert_eq!(status, StatusCode::CREATED, "{queued}");
+        wait_for(&s.admin, conversation, queued["id"].as_i64().unwrap(), |m| m["status"] == "read").await;
+        let sent = &s.simulator.received()[0].body;
+        assert_eq!(sent["type"], "template");
+        assert_eq!(sent["template"]["components"][0]["parameters"][0]["text"], "Jane");
+    }
+}
+
+#[tokio::test]
+async fn quality_control_reads_but_can_never_send() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        s.simulator.customer_writes(CUSTOMER, "Jane", "Hi").await.unwrap();
+        let conversation = conversation_id(&s.admin).await;
+        let qc = s.admin.create_staff(s.root, "qc@acme.test", &["menu.chats", "dept.chats"]).await;
+        s.admin.patch(&format!("/api/v1/staff/{qc}"), json!({"role": "quality_control"})).await;
+        let mut client = s.server.client();
+        client.login("qc@acme.test", "staff-password").await;
+        assert_eq!(client.all("/api/v1/conversations").await.len(), 1, "reads everything in scope");
+        let (status, _) = reply(&client, conversation, json!({"type": "text", "text": "I should not"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = reply(&s.admin, conversation, json!({"type": "text", "text": ""})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "empty text");
+        let (status, _) = reply(&s.admin, conversation, json!({"type": "sticker"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "unknown type");
+        assert!(s.simulator.received().is_empty());
+    }
+}

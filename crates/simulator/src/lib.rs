@@ -1,0 +1,273 @@
+//! A WhatsApp Business Cloud API simulator (WA-7). It serves the Graph API's send endpoint
+//! with Meta's request checks, answers and error shapes (100 bad parameter, 131047 outside the
+//! 24-hour window, 130429 over the rate, 190 bad token), and plays the customer side: it posts
+//! signed webhooks for customer messages and sent → delivered → read statuses for every
+//! message it accepts. Tests, benchmarks and `rapport demo` use it instead of Meta.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use rapport_channels::whatsapp::signature;
+use serde_json::{Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The business number the simulator plays Meta for.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub phone_number_id: String,
+    pub display_phone_number: String,
+    pub waba_id: String,
+    pub access_token: String,
+    pub app_secret: String,
+}
+
+/// What the next send should run into.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Failure {
+    /// Meta is down: HTTP 500 with error code 1.
+    Outage,
+    /// A Meta error with this code and title, HTTP 400.
+    Error { code: i64, title: String },
+}
+
+/// A request Rapport made to the Graph API.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub phone_number_id: String,
+    pub authorization: String,
+    pub body: Value,
+    /// The wamid given back, when the send was accepted.
+    pub accepted_as: Option<String>,
+}
+
+struct Shared {
+    account: Account,
+    webhook_url: Mutex<Option<String>>,
+    received: Mutex<Vec<Received>>,
+    failures: Mutex<VecDeque<Failure>>,
+    /// Customer WhatsApp id -> when they last wrote (Unix seconds).
+    last_inbound: Mutex<HashMap<String, i64>>,
+    /// Sends accepted in the current second, for the 130429 rate limit.
+    second: Mutex<(i64, u32)>,
+    rate_limit: u32,
+    status_delay: Duration,
+    counter: AtomicU64,
+    http: reqwest::Client,
+}
+
+#[derive(Clone)]
+pub struct Simulator {
+    shared: Arc<Shared>,
+    base_url: String,
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
+}
+
+impl Simulator {
+    /// Starts the fake Graph API on `listen` (use `127.0.0.1:0` for any free port).
+    pub async fn start(account: Account, listen: &str) -> std::io::Result<Simulator> {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let shared = Arc::new(Shared {
+            account,
+            webhook_url: Mutex::new(None),
+            received: Mutex::new(Vec::new()),
+            failures: Mutex::new(VecDeque::new()),
+            last_inbound: Mutex::new(HashMap::new()),
+            second: Mutex::new((0, 0)),
+            rate_limit: 80,
+            status_delay: Duration::from_millis(30),
+            counter: AtomicU64::new(0),
+            http: reqwest::Client::new(),
+        });
+        let app =
+            Router::new().route("/{version}/{phone_number_id}/messages", post(messages)).with_state(shared.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "simulator stopped");
+            }
+        });
+        Ok(Simulator { shared, base_url })
+    }
+
+    /// The Graph API base URL to configure Rapport with (`RAPPORT_GRAPH_API_URL`).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Where webhooks go (Rapport's `/webhooks/whatsapp`).
+    pub fn set_webhook_url(&self, url: &str) {
+        *lock(&self.shared.webhook_url) = Some(url.to_string());
+    }
+
+    /// Makes the next sends run into these failures, in order.
+    pub fn fail_next(&self, failures: impl IntoIterator<Item = Failure>) {
+        lock(&self.shared.failures).extend(failures);
+    }
+
+    /// Every request Rapport sent, in order.
+    pub fn received(&self) -> Vec<Received> {
+        lock(&self.shared.received).clone()
+    }
+
+    /// A customer writes `text` now; answers the message's wamid once the webhook was acknowledged.
+    pub async fn customer_writes(&self, wa_id: &str, name: &str, text: &str) -> Result<String, String> {
+        self.customer_writes_at(wa_id, name, text, now_secs()).await
+    }
+
+    /// A customer message stamped `timestamp` (Unix seconds) — an old one closes the window.
+    pub async fn customer_writes_at(
+        &self,
+        wa_id: &str,
+        name: &str,
+        text: &str,
+        timestamp: i64,
+    ) -> Result<String, String> {
+        let wamid = format!("wamid.SIMIN{}", self.shared.counter.fetch_add(1, Ordering::Relaxed));
+        let message = json!({"from": wa_id, "id": wamid, "timestamp": timestamp.to_string(), "type": "text", "text": {"body": text}});
+        let value = json!({"contacts": [{"profile": {"name": name}, "wa_id": wa_id}], "messages": [message]});
+        self.shared.post_webhook(value).await?;
+        lock(&self.shared.last_inbound).insert(wa_id.to_string(), timestamp);
+        Ok(wamid)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    fn envelope(&self, mut value: Value) -> Value {
+        value["messaging_product"] = json!("whatsapp");
+        value["metadata"] = json!({
+            "display_phone_number": self.account.display_phone_number,
+            "phone_number_id": self.account.phone_number_id,
+        });
+        json!({"object": "whatsapp_business_account",
+               "entry": [{"id": self.account.waba_id, "changes": [{"field": "messages", "value": value}]}]})
+    }
+
+    /// Posts a change, signed like Meta signs it.
+    async fn post_webhook(&self, value: Value) -> Result<(), String> {
+        let url = lock(&self.webhook_url).clone().ok_or("no webhook URL set")?;
+        let body = serde_json::to_vec(&self.envelope(value)).map_err(|e| e.to_string())?;
+        let signed = signature::sign(self.account.app_secret.as_bytes(), &body);
+        let response = self
+            .http
+            .post(url)
+            .header("Content-Type", "application/json")
+            .header("X-Hub-Signature-256", signed)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if response.status().is_success() { Ok(()) } else { Err(format!("webhook answered {}", response.status())) }
+    }
+
+    /// sent → delivered → read, as Meta reports an accepted message.
+    async fn report_progress(self: Arc<Self>, wamid: String, to: String) {
+        for status in ["sent", "delivered", "read"] {
+            tokio::time::sleep(self.status_delay).await;
+            let report = json!({"statuses": [{"id": wamid, "status": status, "timestamp": now_secs().to_string(), "recipient_id": to}]});
+            if let Err(e) = self.post_webhook(report).await {
+                tracing::warn!(error = %e, "simulator could not post a status");
+            }
+        }
+    }
+}
+
+fn graph_error(status: StatusCode, code: i64, message: &str) -> (StatusCode, Json<Value>) {
+    (
+        status,
+        Json(json!({"error": {"message": message, "type": "OAuthException", "code": code,
+        "error_data": {"messaging_product": "whatsapp", "details": message}, "fbtrace_id": "SIMULATOR"}})),
+    )
+}
+
+/// `POST /{version}/{phone-number-id}/messages`: a send, or a mark-as-read.
+async fn messages(
+    State(shared): State<Arc<Shared>>,
+    Path((_version, phone_number_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let index = {
+        let mut received = lock(&shared.received);
+        received.push(Received {
+            phone_number_id: phone_number_id.clone(),
+            authorization: authorization.clone(),
+            body: body.clone(),
+            accepted_as: None,
+        });
+        received.len() - 1
+    };
+    if authorization != format!("Bearer {}", shared.account.access_token) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token");
+    }
+    if phone_number_id != shared.account.phone_number_id {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "Unsupported post request. Object does not exist");
+    }
+    if body["messaging_product"] != "whatsapp" {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "The parameter messaging_product is required.");
+    }
+    if body["status"] == "read" {
+        return (StatusCode::OK, Json(json!({"success": true})));
+    }
+    let (Some(to), Some(kind)) = (body["to"].as_str(), body["type"].as_str()) else {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "(#100) The parameters to and type are required.");
+    };
+    let content_ok = match kind {
+        "text" => body["text"]["body"].as_str().is_some_and(|t| !t.is_empty()),
+        "template" => body["template"]["name"].is_string() && body["template"]["language"]["code"].is_string(),
+        other => body[other].is_object(),
+    };
+    if !content_ok {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            &format!("(#100) Invalid parameter: the {kind} object is missing or incomplete"),
+        );
+    }
+    if let Some(failure) = lock(&shared.failures).pop_front() {
+        return match failure {
+            Failure::Outage => graph_error(StatusCode::INTERNAL_SERVER_ERROR, 1, "An unknown error occurred"),
+            Failure::Error { code, title } => graph_error(StatusCode::BAD_REQUEST, code, &title),
+        };
+    }
+    let last = lock(&shared.last_inbound).get(to).copied();
+    if kind != "template" && last.is_none_or(|t| now_secs() - t >= 24 * 3600) {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            131047,
+            "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+        );
+    }
+    {
+        let mut second = lock(&shared.second);
+        let now = now_secs();
+        if second.0 != now {
+            *second = (now, 0);
+        }
+        second.1 += 1;
+        if second.1 > shared.rate_limit {
+            return graph_error(StatusCode::BAD_REQUEST, 130429, "Rate limit hit");
+        }
+    }
+    let wamid = format!("wamid.SIMOUT{}", shared.counter.fetch_add(1, Ordering::Relaxed));
+    lock(&shared.received)[index].accepted_as = Some(wamid.clone());
+    tokio::spawn(shared.clone().report_progress(wamid.clone(), to.to_string()));
+    (
+        StatusCode::OK,
+        Json(
+            json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": wamid}]}),
+        ),
+    )
+}
