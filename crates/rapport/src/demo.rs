@@ -4,8 +4,11 @@ use anyhow::{Context, Result, anyhow, bail};
 use rapport_domain::values::{Account, NAME_MAX, Password, required_text};
 use rapport_domain::{Grant, GrantSet, Role};
 use rapport_server::hash_password;
+use rapport_simulator::Simulator;
 use rapport_storage::audit::Actor;
 use rapport_storage::departments::{self, NewDepartment};
+use rapport_storage::numbers::{self, NewNumber};
+use rapport_storage::secrets::SecretBox;
 use rapport_storage::staff::{self, NewStaff, StaffChanges};
 use rapport_storage::{Db, Scope, companies};
 
@@ -53,9 +56,19 @@ pub async fn reset_password(db: &Db, account: &str, password: &str) -> Result<()
     Ok(())
 }
 
+/// What the demo seeded.
+pub struct Demo {
+    pub company_id: i64,
+    /// Where the simulated WhatsApp number lives, and who owns it.
+    pub sales_department: i64,
+    pub sales_head: i64,
+    /// (account, what it can do), to print.
+    pub logins: Vec<(String, String)>,
+}
+
 /// Creates the demo company: a four-level department tree and about twenty staff with varied
-/// grants. Answers the logins to print.
-pub async fn seed(db: &Db) -> Result<Vec<(String, String)>> {
+/// grants.
+pub async fn seed(db: &Db) -> Result<Demo> {
     let company_id = create_company(db, "Acme Trading", "admin@acme.test", "Alice Admin", PASSWORD).await?;
     let scope = operator_scope(db, company_id).await?;
     let actor = operator_actor(company_id);
@@ -141,6 +154,7 @@ pub async fn seed(db: &Db) -> Result<Vec<(String, String)>> {
     ];
     let hash = hash_password(PASSWORD).map_err(|e| anyhow!("{e}"))?;
     let mut logins = vec![("admin@acme.test".to_string(), "company admin: every permission".to_string())];
+    let mut sales_head = 0;
     for (account, name, department_id, grants, role, what) in people {
         let new =
             NewStaff { department_id: *department_id, account, name, nickname: "", notes: "", password_hash: &hash };
@@ -153,8 +167,73 @@ pub async fn seed(db: &Db) -> Result<Vec<(String, String)>> {
             ..Default::default()
         };
         staff::update(db, &scope, &actor, created.id, changes, None).await?;
+        if account.starts_with("sam.") {
+            sales_head = created.id;
+        }
         logins.push((account.to_string(), what.to_string()));
     }
     departments::set_default_grants(db, &scope, &actor, tier1, agent.iter().copied().collect()).await?;
-    Ok(logins)
+    Ok(Demo { company_id, sales_department: sales, sales_head, logins })
+}
+
+/// The simulated number's credentials (the simulator plays Meta for it).
+fn simulated_account() -> rapport_simulator::Account {
+    rapport_simulator::Account {
+        phone_number_id: "106540352242922".into(),
+        display_phone_number: "+44 7700 900000".into(),
+        waba_id: "102290129340398".into(),
+        access_token: "EAAG-demo-token".into(),
+        app_secret: "demo-app-secret".into(),
+    }
+}
+
+/// Starts the Cloud API simulator and connects the demo company's Sales number to it; the
+/// simulator posts webhooks to the server listening on `listen`.
+pub async fn connect_simulated_number(db: &Db, secrets: &SecretBox, demo: &Demo, listen: &str) -> Result<Simulator> {
+    let account = simulated_account();
+    let simulator = Simulator::start(account.clone(), "127.0.0.1:0").await?;
+    simulator.set_webhook_url(&format!("http://{listen}/webhooks/whatsapp"));
+    let scope = operator_scope(db, demo.company_id).await?;
+    let new = NewNumber {
+        phone_number_id: &account.phone_number_id,
+        waba_id: &account.waba_id,
+        display_phone_number: &account.display_phone_number,
+        verified_name: "Acme Trading Sales",
+        access_token: &account.access_token,
+        app_secret: &account.app_secret,
+        verify_token: "acme-demo",
+        owner_staff_id: Some(demo.sales_head),
+        department_id: demo.sales_department,
+    };
+    numbers::create(db, &scope, &operator_actor(demo.company_id), secrets, new).await?;
+    Ok(simulator)
+}
+
+/// Customers writing in, every few seconds, in the languages the product serves.
+pub async fn customer_traffic(simulator: Simulator) {
+    const CUSTOMERS: &[(&str, &str)] = &[
+        ("447700900101", "Oliver Smith"),
+        ("8613800138000", "王芳"),
+        ("84912345678", "Nguyễn Văn An"),
+        ("40722123456", "Andrei Popescu"),
+        ("79123456789", "Мария Иванова"),
+    ];
+    const TEXTS: &[&str] = &[
+        "Hello, is the blue jacket still available in size M?",
+        "你好，请问这件外套还有货吗？",
+        "Chào bạn, áo khoác này còn size M không?",
+        "Bună ziua, mai aveți geaca albastră pe mărimea M?",
+        "Здравствуйте, синяя куртка ещё есть в размере M?",
+        "Can you deliver by Friday?",
+        "Thanks, I'll take it!",
+    ];
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    for i in 0usize.. {
+        let (wa_id, name) = CUSTOMERS[i % CUSTOMERS.len()];
+        let text = if i < CUSTOMERS.len() { TEXTS[i] } else { TEXTS[i % TEXTS.len()] };
+        if let Err(e) = simulator.customer_writes(wa_id, name, text).await {
+            tracing::warn!(error = %e, "the simulated customer could not write");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(if i < CUSTOMERS.len() { 1 } else { 20 })).await;
+    }
 }

@@ -102,7 +102,10 @@ async fn main() -> Result<()> {
                 let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
             }
             let db = Db::connect(&format!("sqlite://{}", database.display())).await?;
-            let logins = demo::seed(&db).await?;
+            let seeded = demo::seed(&db).await?;
+            let simulator = demo::connect_simulated_number(&db, &config.secrets()?, &seeded, &config.listen).await?;
+            let config = config::Config { graph_api_url: simulator.base_url().to_string(), ..config };
+            tokio::spawn(demo::customer_traffic(simulator.clone()));
             let mut out = std::io::stdout();
             writeln!(
                 out,
@@ -110,10 +113,14 @@ async fn main() -> Result<()> {
                 config.listen,
                 demo::PASSWORD
             )?;
-            for (account, what) in logins {
+            for (account, what) in &seeded.logins {
                 writeln!(out, "  {account:<28} {what}")?;
             }
-            writeln!(out)?;
+            writeln!(
+                out,
+                "\n  WhatsApp: the simulated number +44 7700 900000 (Sales) receives customer messages from the Cloud API simulator at {}\n",
+                simulator.base_url()
+            )?;
             serve(&config, db).await
         }
         Command::Bench(command) => bench::run(command).await,
