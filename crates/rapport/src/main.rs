@@ -38,9 +38,33 @@ enum Command {
         #[arg(long, default_value = "data/demo.db")]
         database: PathBuf,
     },
+    /// Run the WhatsApp Cloud API simulator: a fake Graph API, and customers writing to a
+    /// Rapport webhook at a chosen rate.
+    Simulator(SimulatorArgs),
     /// Run a benchmark and print its table.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+}
+
+#[derive(clap::Args)]
+struct SimulatorArgs {
+    /// Where the fake Graph API listens (point `RAPPORT_GRAPH_API_URL` at it).
+    #[arg(long, default_value = "127.0.0.1:9090")]
+    listen: String,
+    /// Rapport's webhook URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080/webhooks/whatsapp")]
+    webhook_url: String,
+    #[arg(long, default_value = "106540352242922")]
+    phone_number_id: String,
+    #[arg(long, default_value = "102290129340398")]
+    waba_id: String,
+    #[arg(long, default_value = "EAAG-simulated-token")]
+    access_token: String,
+    #[arg(long, default_value = "simulated-app-secret")]
+    app_secret: String,
+    /// Customer messages per second (0: only answer sends).
+    #[arg(long, default_value_t = 0.2)]
+    messages_per_second: f64,
 }
 
 #[derive(Subcommand)]
@@ -122,6 +146,33 @@ async fn main() -> Result<()> {
                 simulator.base_url()
             )?;
             serve(&config, db).await
+        }
+        Command::Simulator(args) => {
+            let account = rapport_simulator::Account {
+                phone_number_id: args.phone_number_id,
+                display_phone_number: "+44 7700 900000".into(),
+                waba_id: args.waba_id,
+                access_token: args.access_token,
+                app_secret: args.app_secret,
+            };
+            let simulator = rapport_simulator::Simulator::start(account, &args.listen).await?;
+            simulator.set_webhook_url(&args.webhook_url);
+            tracing::info!(graph_api = simulator.base_url(), webhook = %args.webhook_url, "simulator running");
+            if args.messages_per_second > 0.0 {
+                let pause = std::time::Duration::from_secs_f64(1.0 / args.messages_per_second);
+                for i in 0u64.. {
+                    let customer = format!("4477009{:05}", i % 1000);
+                    if let Err(e) = simulator
+                        .customer_writes(&customer, &format!("Customer {}", i % 1000), &format!("Message {i}"))
+                        .await
+                    {
+                        tracing::warn!(error = %e, "could not deliver a customer message");
+                    }
+                    tokio::time::sleep(pause).await;
+                }
+            }
+            shutdown_signal().await;
+            Ok(())
         }
         Command::Bench(command) => bench::run(command).await,
     }
