@@ -32,16 +32,31 @@ async function waitForHealth(base, child) {
   throw new Error("rapport did not become healthy");
 }
 
+/** The WhatsApp Cloud API simulator on a free port, posting webhooks to `webhookUrl`. */
+export async function startSimulator(webhookUrl, messagesPerSecond) {
+  const port = await freePort();
+  const child = spawn(bin, ["simulator", "--listen", `127.0.0.1:${port}`, "--webhook-url", webhookUrl,
+    "--messages-per-second", String(messagesPerSecond)], { env: { ...process.env, RAPPORT_LOG: "error" }, stdio: ["ignore", "inherit", "inherit"] });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    account: { phoneNumberId: "106540352242922", wabaId: "102290129340398", token: "EAAG-simulated-token", secret: "simulated-app-secret" },
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    },
+  };
+}
+
 /** A running server with one company; `admin` holds every permission. */
-export async function startServer() {
+export async function startServer(extraEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), "rapport-e2e-"));
   const env = { ...process.env, DATABASE_URL: `sqlite://${join(dir, "e2e.db")}`, RAPPORT_SECRET_KEY_FILE: join(dir, "secret.key"), RAPPORT_LOG: "warn" };
   const admin = { account: "admin@e2e.test", password: "admin-pass-1" };
   const companyId = execFileSync(bin, ["admin", "create-company", "--name", "E2E Trading",
     "--admin-account", admin.account, "--admin-password", admin.password], { env }).toString().trim();
-  const port = await freePort();
+  const port = extraEnv.port || await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, ["serve"], { env: { ...env, RAPPORT_LISTEN: `127.0.0.1:${port}` }, stdio: ["ignore", "inherit", "inherit"] });
+  const child = spawn(bin, ["serve"], { env: { ...env, ...extraEnv.env, RAPPORT_LISTEN: `127.0.0.1:${port}` }, stdio: ["ignore", "inherit", "inherit"] });
   await waitForHealth(base, child);
   return {
     base, admin, companyId,
@@ -52,6 +67,8 @@ export async function startServer() {
     },
   };
 }
+
+export { freePort };
 
 export async function startBrowser() {
   return chromium.launch({

@@ -94,6 +94,7 @@ pub async fn seed(db: &Db) -> Result<Demo> {
     let manager: &[Grant] = &[
         MenuStaff,
         MenuDepartments,
+        MenuNumbers,
         MenuChats,
         MenuChatHistory,
         MenuReports,

@@ -44,6 +44,7 @@ function formBody(form) {
   const body = {};
   for (const el of form.elements) {
     if (!el.name || el.dataset.skip !== undefined || el.type === "file" || el.disabled) continue;
+    if (el.dataset.omitEmpty !== undefined && el.value === "") continue;
     if (el.closest("[hidden]")) continue;
     if (el.dataset.list !== undefined) {
       body[el.name] = body[el.name] || [];
@@ -81,7 +82,13 @@ async function submitForm(event) {
   const button = form.querySelector('[type="submit"]');
   if (button) button.disabled = true;
   try {
-    const result = await api(form.dataset.method || "POST", form.dataset.api, formBody(form));
+    let body = formBody(form);
+    // A template form sends {"type":"template","template":{name, language, parameters}}.
+    if (form.dataset.template !== undefined) {
+      const parameters = (body.parameters || "").split("\n").map((p) => p.trim()).filter(Boolean);
+      body = { type: "template", template: { name: body.name, language: body.language, parameters } };
+    }
+    const result = await api(form.dataset.method || "POST", form.dataset.api, body);
     if (!result.ok) return showFormError(form, result);
     if (form.dataset.redirect) return location.assign(form.dataset.redirect);
     form.closest("dialog")?.close();
@@ -195,6 +202,7 @@ document.addEventListener("DOMContentLoaded", () => {
     sessionStorage.removeItem("rapport.toast");
     toast(pending, "success");
   }
+  document.getElementById("bubbles")?.lastElementChild?.scrollIntoView();
   const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
   document.querySelectorAll("time[datetime]").forEach((el) => {
     const date = new Date(el.getAttribute("datetime"));

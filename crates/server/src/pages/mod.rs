@@ -2,7 +2,9 @@
 //! through the JSON API from the pages' small script, so there is one write path to test.
 
 mod audit;
+mod chats;
 mod departments;
+mod numbers;
 mod shell;
 mod staff;
 
@@ -24,6 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/staff", get(staff::page))
         .route("/departments", get(departments::page))
         .route("/audit", get(audit::page))
+        .route("/numbers", get(numbers::page))
+        .route("/chats", get(chats::page))
 }
 
 /// Renders a template, or a plain 500 (logged) if rendering fails.

@@ -35,6 +35,7 @@ const MENU: &[(&str, &[Entry])] = &[
         "nav.my_company",
         &[(Grant::MenuStaff, "/staff", "menu.staff"), (Grant::MenuDepartments, "/departments", "menu.departments")],
     ),
+    ("nav.whatsapp", &[(Grant::MenuNumbers, "/numbers", "menu.numbers"), (Grant::MenuChats, "/chats", "menu.chats")]),
     ("nav.settings", &[(Grant::MenuSettings, "/audit", "menu.audit")]),
 ];
 

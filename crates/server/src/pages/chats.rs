@@ -1,0 +1,168 @@
+//! Chats & Group chats (enough of the inbox to read every message kind and reply; the live
+//! three-pane workspace comes with the inbox issue).
+
+use super::shell::Shell;
+use super::{page_error, render};
+use crate::AppState;
+use crate::auth::PageAuth;
+use crate::error::ApiError;
+use crate::i18n::Catalog;
+use crate::views::rfc3339;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use rapport_domain::{Grant, window};
+use rapport_storage::conversations::{self, MessageRow};
+use rapport_storage::now_ms;
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Deserialize)]
+pub struct Params {
+    c: Option<i64>,
+}
+
+pub struct ChatItem {
+    pub id: i64,
+    pub name: String,
+    pub preview: String,
+    pub at: String,
+    pub unanswered: bool,
+    pub active: bool,
+}
+
+/// One message as the chat shows it.
+pub struct Bubble {
+    pub outbound: bool,
+    /// A short tag for non-text kinds (`📍 location`, `🖼 image` ...).
+    pub badge: String,
+    pub body: String,
+    pub quote: String,
+    pub at: String,
+    /// ⏳ ✓ ✓✓ for outbound messages.
+    pub ticks: &'static str,
+    pub read: bool,
+    pub error: String,
+}
+
+pub struct Open {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub window_open: bool,
+    pub bubbles: Vec<Bubble>,
+}
+
+#[derive(Template)]
+#[template(path = "chats.html")]
+struct ChatsPage<'a> {
+    shell: Shell<'a>,
+    t: &'a Catalog,
+    chats: Vec<ChatItem>,
+    open: Option<Open>,
+}
+
+pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
+    let t = state.i18n.for_language("en");
+    if !auth.has(Grant::MenuChats) {
+        return page_error(t, ApiError::forbidden("this page needs the `menu.chats` permission"));
+    }
+    let list = match conversations::list(&state.db, &auth.scope, None, 100).await {
+        Ok(page) => page.items,
+        Err(e) => return page_error(t, e.into()),
+    };
+    let open = match params.c {
+        None => None,
+        Some(id) => {
+            let found = tokio::try_join!(
+                conversations::get(&state.db, &auth.scope, id),
+                conversations::messages(&state.db, &auth.scope, id, None, 500)
+            );
+            match found {
+                Ok((c, messages)) => Some(Open {
+                    id: c.id,
+                    window_open: window::is_open(c.last_inbound_at, now_ms()),
+                    bubbles: bubbles(t, &messages.items),
+                    name: c.contact_name,
+                    phone: c.contact_phone,
+                }),
+                Err(e) => return page_error(t, e.into()),
+            }
+        }
+    };
+    let chats = list
+        .into_iter()
+        .map(|c| ChatItem {
+            active: Some(c.id) == params.c,
+            at: c.last_message_at.map(rfc3339).unwrap_or_default(),
+            id: c.id,
+            name: c.contact_name,
+            preview: c.last_message_text,
+            unanswered: c.unanswered,
+        })
+        .collect();
+    render(&ChatsPage { shell: Shell::new(t, &auth, "/chats"), t, chats, open })
+}
+
+fn bubbles(t: &Catalog, messages: &[MessageRow]) -> Vec<Bubble> {
+    messages
+        .iter()
+        .map(|m| {
+            let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
+            let text = m.text.clone().unwrap_or_default();
+            let (badge, body) = match m.kind.as_str() {
+                "text" | "template" => (String::new(), text),
+                "image" | "video" | "audio" | "sticker" | "document" => {
+                    let icon = match m.kind.as_str() {
+                        "image" => "🖼",
+                        "video" => "🎬",
+                        "audio" => "🎧",
+                        "sticker" => "🏷",
+                        _ => "📄",
+                    };
+                    let name = m.media_filename.clone().or_else(|| m.media_mime_type.clone()).unwrap_or_default();
+                    (format!("{icon} {} {name}", t.get("chats.media")), text)
+                }
+                "location" => {
+                    let loc = &raw["location"];
+                    let coords = format!("{}, {}", loc["latitude"], loc["longitude"]);
+                    ("📍".to_string(), if text.is_empty() { coords } else { format!("{text} ({coords})") })
+                }
+                "contacts" => ("👤".to_string(), text),
+                "reaction" => {
+                    (String::new(), format!("{} {}", t.get("chats.reacted"), if text.is_empty() { "∅" } else { &text }))
+                }
+                "revoke" => (String::new(), t.get("chats.deleted").to_string()),
+                "edit" => (format!("✎ {}", t.get("chats.edited")), text),
+                other => (format!("[{other}]"), text),
+            };
+            let quote = m
+                .reply_to
+                .as_ref()
+                .and_then(|id| messages.iter().find(|q| &q.wamid == id))
+                .and_then(|q| q.text.clone())
+                .unwrap_or_default();
+            let ticks = match (m.direction.as_str(), m.status.as_deref()) {
+                ("out", Some("queued")) => "⏳",
+                ("out", Some("sent")) => "✓",
+                ("out", Some("delivered" | "read" | "played")) => "✓✓",
+                ("out", Some("failed")) => "⚠",
+                _ => "",
+            };
+            Bubble {
+                outbound: m.direction == "out",
+                badge,
+                body,
+                quote,
+                at: rfc3339(m.sent_at),
+                ticks,
+                read: matches!(m.status.as_deref(), Some("read" | "played")),
+                error: match (&m.error_code, &m.error_title) {
+                    (Some(code), title) => format!("{} ({code})", title.clone().unwrap_or_default()),
+                    (None, Some(title)) => title.clone(),
+                    _ => String::new(),
+                },
+            }
+        })
+        .collect()
+}

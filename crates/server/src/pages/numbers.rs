@@ -1,0 +1,103 @@
+//! The WhatsApp accounts page (WA-1): search, connect, edit, disconnect.
+
+use super::shell::Shell;
+use super::{page_error, render};
+use crate::AppState;
+use crate::auth::PageAuth;
+use crate::error::ApiError;
+use crate::i18n::Catalog;
+use crate::views::rfc3339;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use rapport_domain::Grant;
+use rapport_storage::staff::StaffFilter;
+use rapport_storage::{departments, numbers, staff};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct Params {
+    q: Option<String>,
+}
+
+pub struct Row {
+    pub id: i64,
+    pub display: String,
+    pub verified_name: String,
+    pub phone_number_id: String,
+    pub department: String,
+    pub owner: String,
+    pub connected: bool,
+    pub last_activity: String,
+    pub created_at: String,
+    pub edit_json: String,
+}
+
+pub struct Choice {
+    pub id: i64,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "numbers.html")]
+struct NumbersPage<'a> {
+    shell: Shell<'a>,
+    t: &'a Catalog,
+    rows: Vec<Row>,
+    departments: Vec<Choice>,
+    staff: Vec<Choice>,
+    q: String,
+}
+
+pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
+    let t = state.i18n.for_language("en");
+    if !auth.has(Grant::MenuNumbers) {
+        return page_error(t, ApiError::forbidden("this page needs the `menu.numbers` permission"));
+    }
+    let everyone = StaffFilter::default();
+    let found = tokio::try_join!(
+        numbers::list(&state.db, &auth.scope, params.q.as_deref(), None, 200),
+        departments::list(&state.db, &auth.scope),
+        staff::list(&state.db, &auth.scope, &everyone, None, 200),
+    );
+    let (page, depts, people) = match found {
+        Ok(found) => found,
+        Err(e) => return page_error(t, e.into()),
+    };
+    let rows = page
+        .items
+        .into_iter()
+        .map(|n| Row {
+            edit_json: serde_json::json!({
+                "display_phone_number": n.display_phone_number, "verified_name": n.verified_name,
+                "department_id": n.department_id, "owner_staff_id": n.owner_staff_id, "status": n.status,
+            })
+            .to_string(),
+            connected: n.status == numbers::STATUS_CONNECTED,
+            last_activity: n.last_activity_at.map(rfc3339).unwrap_or_default(),
+            created_at: rfc3339(n.created_at),
+            owner: n.owner_name.unwrap_or_default(),
+            id: n.id,
+            display: n.display_phone_number,
+            verified_name: n.verified_name,
+            phone_number_id: n.phone_number_id,
+            department: n.department_name,
+        })
+        .collect();
+    let top = depts.first().map_or(0, |d| d.depth());
+    render(&NumbersPage {
+        shell: Shell::new(t, &auth, "/numbers"),
+        t,
+        rows,
+        departments: depts
+            .iter()
+            .map(|d| Choice { id: d.id, label: format!("{}{}", "\u{2003}".repeat(d.depth() - top), d.name) })
+            .collect(),
+        staff: people
+            .items
+            .into_iter()
+            .map(|s| Choice { id: s.id, label: format!("{} ({})", s.name, s.account) })
+            .collect(),
+        q: params.q.unwrap_or_default(),
+    })
+}

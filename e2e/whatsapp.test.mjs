@@ -1,0 +1,65 @@
+// Connects a WhatsApp number in the page, receives customer messages from the Cloud API
+// simulator, and replies from the chat until the reply shows Meta's read ticks.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { expectToast, freePort, login, startBrowser, startServer, startSimulator } from "./harness.mjs";
+
+describe("whatsapp", () => {
+  let server, simulator, browser, page;
+
+  before(async () => {
+    const port = await freePort();
+    simulator = await startSimulator(`http://127.0.0.1:${port}/webhooks/whatsapp`, 2);
+    server = await startServer({ port, env: { RAPPORT_GRAPH_API_URL: simulator.url } });
+    browser = await startBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await login(page, server.base, server.admin.account, server.admin.password);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await simulator?.stop();
+  });
+
+  test("a number is connected in the WhatsApp accounts page without showing its secrets again", async () => {
+    await page.getByRole("link", { name: "WhatsApp accounts" }).click();
+    await page.getByRole("button", { name: "Connect number" }).click();
+    const dialog = page.locator("#connect-dialog");
+    await dialog.getByLabel("Phone number id").fill(simulator.account.phoneNumberId);
+    await dialog.getByLabel("WhatsApp Business Account id").fill(simulator.account.wabaId);
+    await dialog.getByLabel("Number", { exact: true }).fill("+44 7700 900000");
+    await dialog.getByLabel("Push name").fill("E2E Sales");
+    await dialog.getByLabel("Access token").fill(simulator.account.token);
+    await dialog.getByLabel("App secret").fill(simulator.account.secret);
+    await dialog.getByRole("button", { name: "Ok" }).click();
+    await expectToast(page, "Number connected");
+    const row = page.locator(`tr[data-phone-number-id="${simulator.account.phoneNumberId}"]`);
+    await row.waitFor();
+    assert.match(await row.textContent(), /E2E Sales[\s\S]*Connected/);
+    assert.ok(!(await page.content()).includes(simulator.account.token), "the token is never in the page");
+  });
+
+  test("customer messages arrive and a reply ends with read ticks", async () => {
+    let chat;
+    for (let i = 0; i < 50 && !chat; i++) {
+      await page.goto(`${server.base}/chats`);
+      const first = page.locator("[data-conversation]").first();
+      if (await first.count()) chat = first;
+      else await page.waitForTimeout(200);
+    }
+    assert.ok(chat, "a conversation appeared");
+    await chat.click();
+    await page.locator(".bubble:not(.out)").first().waitFor();
+    await page.getByLabel("Write a reply…").fill("Thanks for writing! How can we help?");
+    await page.getByRole("button", { name: "Send" }).click();
+    await expectToast(page, "Message queued");
+    for (let i = 0; i < 50; i++) {
+      await page.reload();
+      if (await page.locator(".bubble.out .ticks.read").count()) break;
+      await page.waitForTimeout(200);
+    }
+    const reply = page.locator(".bubble.out", { hasText: "Thanks for writing!" });
+    assert.equal(await reply.locator(".ticks.read").textContent(), "✓✓");
+  });
+});
