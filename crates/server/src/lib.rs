@@ -70,22 +70,25 @@ pub struct AppState {
     pub ingestor: ingest::Ingestor,
     /// Wakes the send workers.
     pub outbox: outbox::Outbox,
+    /// For calls outside the queue (mark-as-read).
+    pub graph: rapport_channels::whatsapp::graph::GraphClient,
 }
 
 impl AppState {
     /// Must be called inside the Tokio runtime: it starts the ingestion writer and the send workers.
     pub fn new(db: Db, config: ServerConfig) -> Self {
         let ingestor = ingest::Ingestor::start(db.clone());
+        let graph = rapport_channels::whatsapp::graph::GraphClient::new(&config.graph_api_url);
         let outbox = outbox::start(
             db.clone(),
             outbox::Settings {
-                graph: rapport_channels::whatsapp::graph::GraphClient::new(&config.graph_api_url),
+                graph: graph.clone(),
                 secrets: config.secrets.clone(),
                 workers: config.send_workers,
                 per_number_per_second: config.sends_per_number_per_second,
             },
         );
-        AppState { db, config: Arc::new(config), i18n: Arc::new(i18n::Catalogs::load()), ingestor, outbox }
+        AppState { db, config: Arc::new(config), i18n: Arc::new(i18n::Catalogs::load()), ingestor, outbox, graph }
     }
 }
 

@@ -111,3 +111,26 @@ async fn send(db: &Db, settings: &Settings, pacer: &Pacer, job: &Job) -> Result<
         }
     }
 }
+
+/// Tells Meta the agent has read the customer's latest message (blue ticks on the customer's
+/// phone). Best effort, in the background: a failure is logged, never shown.
+pub fn mark_read(state: &crate::AppState, company_id: i64, conversation: i64, number_id: i64) {
+    let (db, graph, secrets) = (state.db.clone(), state.graph.clone(), state.config.secrets.clone());
+    tokio::spawn(async move {
+        let result = async {
+            let Some(wamid) = rapport_storage::conversations::last_inbound_wamid(&db, company_id, conversation)
+                .await
+                .map_err(|e| e.to_string())?
+            else {
+                return Ok::<_, String>(());
+            };
+            let (phone_number_id, sealed) = outbox::sender(&db, number_id).await.map_err(|e| e.to_string())?;
+            let token = secrets.open(&sealed).map_err(|e| e.to_string())?;
+            graph.mark_read(&phone_number_id, &token, &wamid).await.map_err(|e| e.to_string())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::info!(conversation, error = %e, "could not mark the chat read at Meta");
+        }
+    });
+}

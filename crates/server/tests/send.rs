@@ -159,10 +159,32 @@ async fn quality_control_reads_but_can_never_send() {
         assert_eq!(client.all("/api/v1/conversations").await.len(), 1, "reads everything in scope");
         let (status, _) = reply(&client, conversation, json!({"type": "text", "text": "I should not"})).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
+        // Quality control reading leaves no read receipt at the customer's side.
+        assert_eq!(
+            client.post(&format!("/api/v1/conversations/{conversation}/read"), json!({})).await.0,
+            StatusCode::ACCEPTED
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(s.simulator.received().is_empty());
+        // An agent opening the chat marks the customer's message read at Meta.
+        let wamid = s.simulator.customer_writes(CUSTOMER, "Jane", "Anyone?").await.unwrap();
+        assert_eq!(
+            s.admin.post(&format!("/api/v1/conversations/{conversation}/read"), json!({})).await.0,
+            StatusCode::ACCEPTED
+        );
+        for _ in 0..100 {
+            if !s.simulator.received().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let received = s.simulator.received();
+        assert_eq!(received.len(), 1);
+        assert_eq!(received[0].body, json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid}));
         let (status, _) = reply(&s.admin, conversation, json!({"type": "text", "text": ""})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "empty text");
         let (status, _) = reply(&s.admin, conversation, json!({"type": "sticker"})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "unknown type");
-        assert!(s.simulator.received().is_empty());
+        assert_eq!(s.simulator.received().len(), 1, "nothing but the read receipt was sent");
     }
 }

@@ -147,3 +147,20 @@ fn select_messages() -> SelectStatement {
     .from(Messages::Table);
     q
 }
+
+/// The newest customer message of a conversation, to mark as read.
+pub async fn last_inbound_wamid(db: &Db, company_id: i64, conversation: i64) -> Result<Option<String>> {
+    let row: Option<(String,)> = db
+        .optional(
+            Query::select()
+                .column(Messages::Wamid)
+                .from(Messages::Table)
+                .and_where(Expr::col(Messages::CompanyId).eq(company_id))
+                .and_where(Expr::col(Messages::ConversationId).eq(conversation))
+                .and_where(Expr::col(Messages::Direction).eq("in"))
+                .order_by(Messages::Id, Order::Desc)
+                .limit(1),
+        )
+        .await?;
+    Ok(row.map(|(w,)| w))
+}

@@ -145,3 +145,15 @@ pub async fn send(
     let message = conversations::message(&state.db, auth.scope.company_id(), message_id).await?;
     Ok((StatusCode::CREATED, Json(message.into())))
 }
+
+/// Mark the customer's latest message as read at Meta (the agent opened the chat).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "conversations", params(("id" = i64, Path)),
+    responses((status = 202, description = "Marking as read"), ReadErrors))]
+pub async fn mark_read(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<StatusCode> {
+    auth.require(Grant::MenuChats)?;
+    let conversation = conversations::get(&state.db, &auth.scope, id).await?;
+    if auth.session.role().is_none_or(|r| r.may_write()) {
+        crate::outbox::mark_read(&state, auth.scope.company_id(), conversation.id, conversation.number_id);
+    }
+    Ok(StatusCode::ACCEPTED)
+}

@@ -70,6 +70,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(numbers::get_one, numbers::update, numbers::disconnect))
         .routes(routes!(conversations::list))
         .routes(routes!(conversations::messages, conversations::send))
+        .routes(routes!(conversations::mark_read))
 }
 
 pub fn router() -> Router<AppState> {

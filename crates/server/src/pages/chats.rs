@@ -79,12 +79,18 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
                 conversations::messages(&state.db, &auth.scope, id, None, 500)
             );
             match found {
-                Ok((c, messages)) => Some(Open {
-                    id: c.id,
-                    window_open: window::is_open(c.last_inbound_at, now_ms()),
-                    bubbles: bubbles(t, &messages.items),
-                    name: c.contact_name,
-                    phone: c.contact_phone,
+                Ok((c, messages)) => Some({
+                    // Opening a chat reads it, as on a phone; quality control leaves no trace.
+                    if auth.session.role().is_none_or(|r| r.may_write()) {
+                        crate::outbox::mark_read(&state, auth.scope.company_id(), c.id, c.number_id);
+                    }
+                    Open {
+                        id: c.id,
+                        window_open: window::is_open(c.last_inbound_at, now_ms()),
+                        bubbles: bubbles(t, &messages.items),
+                        name: c.contact_name,
+                        phone: c.contact_phone,
+                    }
                 }),
                 Err(e) => return page_error(t, e.into()),
             }
