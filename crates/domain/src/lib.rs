@@ -10,6 +10,7 @@ pub mod grants;
 pub mod message;
 pub mod retry;
 pub mod role;
+pub mod sync;
 pub mod throttle;
 pub mod tree;
 pub mod values;

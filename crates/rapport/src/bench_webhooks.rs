@@ -5,6 +5,7 @@
 
 use anyhow::{Result, anyhow, bail};
 use rapport_channels::whatsapp::{signature, webhook};
+use rapport_domain::sync::SyncFilter;
 use rapport_server::{AppState, ServerConfig, hash_password};
 use rapport_storage::audit::Actor;
 use rapport_storage::inbound::{self, Delivery, Target};
@@ -61,10 +62,14 @@ async fn setup(db: &Db, secrets: &rapport_storage::secrets::SecretBox, tag: &str
             verify_token: "",
             owner_staff_id: None,
             department_id: root.id,
+            sync: SyncFilter::All,
         },
     )
     .await?;
-    Ok((phone_number_id, Target { number_id: number.id, company_id: created.company_id, department_id: root.id }))
+    Ok((
+        phone_number_id,
+        Target { number_id: number.id, company_id: created.company_id, department_id: root.id, sync: SyncFilter::All },
+    ))
 }
 
 /// The `i`-th webhook: mostly texts, with images, locations, reactions and status reports mixed in,
@@ -168,7 +173,7 @@ async fn baseline(db: &Db, target: Target, phone_number_id: &str) -> Result<f64>
             webhook::parse(&body).map(|e| e.changes).unwrap_or_default()
         })
         .map(|c| Delivery {
-            target,
+            target: target.clone(),
             contacts: c.contacts,
             messages: c.messages,
             echoes: c.echoes,

@@ -205,6 +205,7 @@ pub async fn connect_simulated_number(db: &Db, secrets: &SecretBox, demo: &Demo,
         verify_token: "acme-demo",
         owner_staff_id: Some(demo.sales_head),
         department_id: demo.sales_department,
+        sync: rapport_domain::sync::SyncFilter::All,
     };
     numbers::create(db, &scope, &operator_actor(demo.company_id), secrets, new).await?;
     Ok(simulator)

@@ -51,6 +51,8 @@ function formBody(form) {
       if (el.checked) body[el.name].push(el.value);
     } else if (el.type === "checkbox") {
       body[el.name] = el.checked;
+    } else if (el.dataset.lines !== undefined) {
+      body[el.name] = el.value.split("\n").map((line) => line.trim()).filter(Boolean);
     } else if (el.dataset.type === "int") {
       if (el.value !== "") body[el.name] = Number.parseInt(el.value, 10);
     } else if (el.dataset.emptyNull !== undefined) {
@@ -121,7 +123,7 @@ function openDialog(trigger) {
       const values = JSON.parse(trigger.dataset.fill);
       for (const [name, value] of Object.entries(values)) {
         const el = form.elements.namedItem(name);
-        if (el && "value" in el) el.value = value ?? "";
+        if (el && "value" in el) el.value = Array.isArray(value) ? value.join("\n") : value ?? "";
       }
     }
     form.querySelectorAll("[data-hide-for-root]").forEach((el) => { el.hidden = trigger.dataset.root !== undefined; });

@@ -168,11 +168,18 @@ pub struct NumberView {
     pub status: String,
     pub last_activity_at: Option<String>,
     pub created_at: String,
+    /// Which incoming chats are kept: `all`, `existing_contacts` or `all_except`.
+    pub sync_filter: String,
+    /// With `all_except`: the numbers left out.
+    pub sync_except: Vec<String>,
 }
 
 impl From<rapport_storage::numbers::Number> for NumberView {
     fn from(n: rapport_storage::numbers::Number) -> Self {
+        let sync = n.sync();
         NumberView {
+            sync_filter: sync.mode().to_string(),
+            sync_except: sync.except().to_vec(),
             last_activity_at: n.last_activity_at.map(rfc3339),
             created_at: rfc3339(n.created_at),
             id: n.id,

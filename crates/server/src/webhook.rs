@@ -73,6 +73,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
                     number_id: route.id,
                     company_id: route.company_id,
                     department_id: route.department_id,
+                    sync: route.sync(),
                 },
                 contacts: change.contacts,
                 messages: change.messages,

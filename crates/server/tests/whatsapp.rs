@@ -297,3 +297,45 @@ async fn delivery_states_only_move_forward_and_failures_keep_their_code() {
         );
     }
 }
+
+/// A text from `wa_id` with a unique id, as Meta would post it to our number.
+fn text_from(wa_id: &str, wamid: &str) -> Value {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp", "metadata": {"display_phone_number": "972123456789", "phone_number_id": PHONE_NUMBER_ID},
+        "contacts": [{"profile": {"name": "Someone"}, "wa_id": wa_id}],
+        "messages": [{"from": wa_id, "id": wamid, "timestamp": "1697043223", "type": "text", "text": {"body": "hi"}}]
+    }}]}]})
+}
+
+#[tokio::test]
+async fn the_sync_filter_decides_which_customers_are_kept() {
+    for db in testing::all_backends().await {
+        let server = TestServer::start(db).await;
+        let (_, _, admin) = server.company("Acme", "admin@acme.test").await;
+        let number = connect_number(&admin).await;
+        let url = format!("/api/v1/numbers/{}", number["id"]);
+        let (status, body) =
+            admin.patch(&url, json!({"sync_filter": "all_except", "sync_except": ["+40 722-123 456"]})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            (body["sync_filter"].as_str(), body["sync_except"].clone()),
+            (Some("all_except"), json!(["40722123456"]))
+        );
+        assert_eq!(
+            post_signed(&admin, &text_from("40722123456", "wamid.s1")).await,
+            StatusCode::OK,
+            "acknowledged all the same"
+        );
+        assert_eq!(post_signed(&admin, &text_from("40733000000", "wamid.s2")).await, StatusCode::OK);
+        let kept: Vec<Value> = all_messages(&admin).await.into_iter().map(|m| m["wamid"].clone()).collect();
+        assert_eq!(kept, vec![json!("wamid.s2")], "the excluded number is left out");
+
+        admin.patch(&url, json!({"sync_filter": "existing_contacts"})).await;
+        post_signed(&admin, &text_from("40733000000", "wamid.s3")).await;
+        post_signed(&admin, &text_from("40744000000", "wamid.s4")).await;
+        let kept: Vec<Value> = all_messages(&admin).await.into_iter().map(|m| m["wamid"].clone()).collect();
+        assert_eq!(kept, vec![json!("wamid.s2"), json!("wamid.s3")], "only the known customer is kept");
+        let (status, body) = admin.patch(&url, json!({"sync_filter": "some"})).await;
+        assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("sync_filter")));
+    }
+}

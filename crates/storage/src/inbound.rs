@@ -7,14 +7,17 @@ use crate::error::Result;
 use crate::schema::{Contacts, Conversations, MessageStatuses, Messages, Numbers};
 use crate::{Db, now_ms};
 use rapport_domain::message::{Contact, Message, Status};
+use rapport_domain::sync::SyncFilter;
 use sea_query::{Cond, Expr, ExprTrait, OnConflict, Query};
 
 /// The number a delivery is for.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Target {
     pub number_id: i64,
     pub company_id: i64,
     pub department_id: i64,
+    /// Which customers' messages this number keeps (WA-6).
+    pub sync: SyncFilter,
 }
 
 /// What one webhook change carries for one of our numbers.
@@ -34,6 +37,8 @@ pub struct Delivery {
 pub struct Outcome {
     /// Messages stored for the first time (duplicates of a known wamid are not counted).
     pub new_messages: usize,
+    /// Customer messages the number's sync filter left out.
+    pub filtered: usize,
     pub statuses: usize,
 }
 
@@ -54,9 +59,18 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
                         || (c.user_id.is_some() && c.user_id == message.user_id)
                 })
                 .and_then(|c| c.name.clone());
-            let contact = contact_for(&tx, delivery.target, message, name.as_deref(), now).await?;
-            let conversation = conversation_for(&tx, delivery.target, contact, now).await?;
-            if insert_message(&tx, delivery.target.company_id, conversation, message, inbound, now).await? {
+            let target = &delivery.target;
+            let known = find_contact(&tx, target.company_id, message).await?;
+            if inbound && !target.sync.admits(message.wa_id.as_deref(), known.is_some()) {
+                outcome.filtered += 1;
+                continue;
+            }
+            let contact = match known {
+                Some(id) => id,
+                None => create_contact(&tx, target, message, name.as_deref(), now).await?,
+            };
+            let conversation = conversation_for(&tx, target, contact, now).await?;
+            if insert_message(&tx, target.company_id, conversation, message, inbound, now).await? {
                 outcome.new_messages += 1;
                 touch_conversation(&tx, conversation, message, inbound).await?;
             }
@@ -80,41 +94,44 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// The contact a message is from (or, for an echo, to): found by WhatsApp id or business-scoped
-/// user id, created on first contact with source `whatsapp`. Learns the other id when it shows up.
-async fn contact_for(tx: &Tx, target: Target, message: &Message, name: Option<&str>, now: i64) -> Result<i64> {
-    let find = || {
-        let mut by_id = Cond::any();
-        if let Some(wa_id) = &message.wa_id {
-            by_id = by_id.add(Expr::col(Contacts::WaId).eq(wa_id.as_str()));
-        }
-        if let Some(user_id) = &message.user_id {
-            by_id = by_id.add(Expr::col(Contacts::UserId).eq(user_id.as_str()));
-        }
-        Query::select()
-            .columns([Contacts::Id])
-            .expr(Expr::col(Contacts::WaId))
-            .expr(Expr::col(Contacts::UserId))
-            .from(Contacts::Table)
-            .and_where(Expr::col(Contacts::CompanyId).eq(target.company_id))
-            .cond_where(by_id)
-            .limit(1)
-            .to_owned()
-    };
-    if let Some((id, wa_id, user_id)) = tx.optional::<(i64, Option<String>, Option<String>)>(&find()).await? {
-        let mut learn = Query::update();
-        learn.table(Contacts::Table).and_where(Expr::col(Contacts::Id).eq(id));
-        if wa_id.is_none() && message.wa_id.is_some() {
-            learn.value(Contacts::WaId, message.wa_id.clone());
-        }
-        if user_id.is_none() && message.user_id.is_some() {
-            learn.value(Contacts::UserId, message.user_id.clone());
-        }
-        if !learn.get_values().is_empty() {
-            tx.run(&learn).await?;
-        }
-        return Ok(id);
+/// The contact a message is from (or, for an echo, to), by WhatsApp id or business-scoped
+/// user id. Learns the other id when it shows up.
+async fn find_contact(tx: &Tx, company_id: i64, message: &Message) -> Result<Option<i64>> {
+    let mut by_id = Cond::any();
+    if let Some(wa_id) = &message.wa_id {
+        by_id = by_id.add(Expr::col(Contacts::WaId).eq(wa_id.as_str()));
     }
+    if let Some(user_id) = &message.user_id {
+        by_id = by_id.add(Expr::col(Contacts::UserId).eq(user_id.as_str()));
+    }
+    let find = Query::select()
+        .columns([Contacts::Id])
+        .expr(Expr::col(Contacts::WaId))
+        .expr(Expr::col(Contacts::UserId))
+        .from(Contacts::Table)
+        .and_where(Expr::col(Contacts::CompanyId).eq(company_id))
+        .cond_where(by_id)
+        .limit(1)
+        .to_owned();
+    let Some((id, wa_id, user_id)) = tx.optional::<(i64, Option<String>, Option<String>)>(&find).await? else {
+        return Ok(None);
+    };
+    let mut learn = Query::update();
+    learn.table(Contacts::Table).and_where(Expr::col(Contacts::Id).eq(id));
+    if wa_id.is_none() && message.wa_id.is_some() {
+        learn.value(Contacts::WaId, message.wa_id.clone());
+    }
+    if user_id.is_none() && message.user_id.is_some() {
+        learn.value(Contacts::UserId, message.user_id.clone());
+    }
+    if !learn.get_values().is_empty() {
+        tx.run(&learn).await?;
+    }
+    Ok(Some(id))
+}
+
+/// A new customer from WhatsApp (source `whatsapp`), in the number's department.
+async fn create_contact(tx: &Tx, target: &Target, message: &Message, name: Option<&str>, now: i64) -> Result<i64> {
     let phone = message.wa_id.as_deref().filter(|w| w.chars().all(|c| c.is_ascii_digit())).map(|w| format!("+{w}"));
     let display =
         name.map(String::from).or_else(|| phone.clone()).or_else(|| message.user_id.clone()).unwrap_or_default();
@@ -149,7 +166,7 @@ async fn contact_for(tx: &Tx, target: Target, message: &Message, name: Option<&s
 }
 
 /// The conversation between a number and a contact, created on the first message.
-async fn conversation_for(tx: &Tx, target: Target, contact: i64, now: i64) -> Result<i64> {
+async fn conversation_for(tx: &Tx, target: &Target, contact: i64, now: i64) -> Result<i64> {
     let existing: Option<(i64,)> = tx
         .optional(
             Query::select()

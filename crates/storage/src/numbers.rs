@@ -8,6 +8,7 @@ use crate::schema::{Departments, Numbers, Staff};
 use crate::scope::{Scope, escape_like};
 use crate::secrets::SecretBox;
 use crate::{Db, Page, now_ms};
+use rapport_domain::sync::SyncFilter;
 use sea_query::{Alias, Cond, Expr, ExprTrait, Func, JoinType, LikeExpr, Order, Query, SelectStatement};
 use serde::Serialize;
 
@@ -30,6 +31,21 @@ pub struct Number {
     pub status: String,
     pub last_activity_at: Option<i64>,
     pub created_at: i64,
+    pub sync_filter: String,
+    /// Newline-separated numbers for `all_except`.
+    pub sync_except: String,
+}
+
+impl Number {
+    pub fn sync(&self) -> SyncFilter {
+        sync_filter(&self.sync_filter, &self.sync_except)
+    }
+}
+
+/// The stored form back into the rule (an unknown stored mode keeps everything).
+fn sync_filter(mode: &str, except: &str) -> SyncFilter {
+    let list: Vec<String> = except.lines().map(String::from).collect();
+    SyncFilter::parse(mode, &list).unwrap_or(SyncFilter::All)
 }
 
 fn select() -> SelectStatement {
@@ -47,6 +63,8 @@ fn select() -> SelectStatement {
         (Numbers::Table, Numbers::Status),
         (Numbers::Table, Numbers::LastActivityAt),
         (Numbers::Table, Numbers::CreatedAt),
+        (Numbers::Table, Numbers::SyncFilter),
+        (Numbers::Table, Numbers::SyncExcept),
     ])
     .expr_as(Expr::col((Departments::Table, Departments::Name)), Alias::new("department_name"))
     .expr_as(Expr::col((owner.clone(), Staff::Name)), Alias::new("owner_name"))
@@ -119,6 +137,7 @@ pub struct NewNumber<'a> {
     pub verify_token: &'a str,
     pub owner_staff_id: Option<i64>,
     pub department_id: i64,
+    pub sync: SyncFilter,
 }
 
 /// Connects a number to a department `scope` reaches (and an owner `scope` may see).
@@ -140,6 +159,8 @@ pub async fn create(db: &Db, scope: &Scope, actor: &Actor, secrets: &SecretBox, 
                     Numbers::AccessTokenSealed,
                     Numbers::AppSecretSealed,
                     Numbers::VerifyToken,
+                    Numbers::SyncFilter,
+                    Numbers::SyncExcept,
                     Numbers::CreatedAt,
                 ])
                 .values_panic([
@@ -153,6 +174,8 @@ pub async fn create(db: &Db, scope: &Scope, actor: &Actor, secrets: &SecretBox, 
                     secrets.seal(new.access_token).into(),
                     secrets.seal(new.app_secret).into(),
                     new.verify_token.into(),
+                    new.sync.mode().into(),
+                    new.sync.except().join("\n").into(),
                     now_ms().into(),
                 ])
                 .returning_col(Numbers::Id),
@@ -175,6 +198,7 @@ pub struct NumberChanges {
     pub owner_staff_id: Option<Option<i64>>,
     pub department_id: Option<i64>,
     pub status: Option<&'static str>,
+    pub sync: Option<SyncFilter>,
 }
 
 pub async fn update(
@@ -215,6 +239,9 @@ pub async fn update(
     if let Some(status) = changes.status {
         q.value(Numbers::Status, status);
     }
+    if let Some(sync) = &changes.sync {
+        q.value(Numbers::SyncFilter, sync.mode()).value(Numbers::SyncExcept, sync.except().join("\n"));
+    }
     if !q.get_values().is_empty() {
         tx.run(&q).await?;
     }
@@ -252,6 +279,14 @@ pub struct Route {
     pub owner_staff_id: Option<i64>,
     pub phone_number_id: String,
     pub app_secret_sealed: String,
+    pub sync_filter: String,
+    pub sync_except: String,
+}
+
+impl Route {
+    pub fn sync(&self) -> SyncFilter {
+        sync_filter(&self.sync_filter, &self.sync_except)
+    }
 }
 
 /// Connected numbers by Meta's phone number ids (across companies: the webhook is one URL).
@@ -268,6 +303,8 @@ pub async fn routes(db: &Db, phone_number_ids: &[String]) -> Result<Vec<Route>> 
                 Numbers::OwnerStaffId,
                 Numbers::PhoneNumberId,
                 Numbers::AppSecretSealed,
+                Numbers::SyncFilter,
+                Numbers::SyncExcept,
             ])
             .from(Numbers::Table)
             .and_where(Expr::col(Numbers::PhoneNumberId).is_in(phone_number_ids.iter().map(String::as_str)))

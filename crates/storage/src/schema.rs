@@ -101,6 +101,8 @@ pub enum Numbers {
     VerifyToken,
     Status,
     LastActivityAt,
+    SyncFilter,
+    SyncExcept,
     CreatedAt,
 }
 

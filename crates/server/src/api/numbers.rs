@@ -1,7 +1,7 @@
 //! WhatsApp Business numbers (WA-1).
 
 use super::extract::{ApiJson, ApiQuery, Id, double_option};
-use super::schema::{NameText, ShortText};
+use super::schema::{NameText, ShortText, SyncMode};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors, WriteErrors};
@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use rapport_domain::Grant;
+use rapport_domain::sync::SyncFilter;
 use rapport_domain::values::{NAME_MAX, optional_text, required_text};
 use rapport_storage::numbers::{self, NewNumber, NumberChanges, STATUS_CONNECTED, STATUS_DISCONNECTED};
 use serde::Deserialize;
@@ -73,6 +74,21 @@ pub struct NewNumberRequest {
     pub owner_staff_id: Option<i64>,
     /// Default: the caller's own department.
     pub department_id: Option<i64>,
+    /// Which incoming chats are kept: `all` (default), `existing_contacts` or `all_except`.
+    #[schema(value_type = Option<SyncMode>)]
+    pub sync_filter: Option<String>,
+    /// With `all_except`: phone numbers whose messages are not kept.
+    #[serde(default)]
+    pub sync_except: Vec<String>,
+}
+
+/// The sync filter from a request (WA-6).
+fn sync(mode: Option<&str>, except: &[String]) -> ApiResult<Option<SyncFilter>> {
+    mode.map(|m| {
+        SyncFilter::parse(m, except)
+            .ok_or_else(|| ApiError::invalid("sync_filter", "must be `all`, `existing_contacts` or `all_except`"))
+    })
+    .transpose()
 }
 
 fn secret(field: &'static str, value: &str) -> ApiResult<String> {
@@ -113,6 +129,7 @@ pub async fn create(
         verify_token: &verify_token,
         owner_staff_id: body.owner_staff_id,
         department_id: body.department_id.unwrap_or(auth.scope.viewer.department_id),
+        sync: sync(body.sync_filter.as_deref(), &body.sync_except)?.unwrap_or(SyncFilter::All),
     };
     let created = numbers::create(&state.db, &auth.scope, &auth.actor(), &state.config.secrets, new).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
@@ -145,6 +162,11 @@ pub struct NumberPatch {
     /// `connected` or `disconnected`.
     #[schema(value_type = Option<String>)]
     pub status: Option<String>,
+    #[schema(value_type = Option<SyncMode>)]
+    pub sync_filter: Option<String>,
+    /// With `all_except` (replaces the list).
+    #[serde(default)]
+    pub sync_except: Vec<String>,
 }
 
 /// Edit a number; secrets given here replace the stored ones.
@@ -180,6 +202,7 @@ pub async fn update(
             Some(STATUS_DISCONNECTED) => Some(STATUS_DISCONNECTED),
             Some(_) => return Err(ApiError::invalid("status", "must be `connected` or `disconnected`")),
         },
+        sync: sync(body.sync_filter.as_deref(), &body.sync_except)?,
     };
     let secrets = &state.config.secrets;
     Ok(Json(numbers::update(&state.db, &auth.scope, &auth.actor(), secrets, id, changes).await?.into()))

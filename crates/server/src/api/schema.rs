@@ -113,3 +113,14 @@ text_schema!(
     /// A new password: 8 to 128 characters.
     NewPassword = text(Some(8), Some(128), None)
 );
+
+/// A number's sync filter mode (WA-6).
+pub struct SyncMode;
+
+impl PartialSchema for SyncMode {
+    fn schema() -> RefOr<Schema> {
+        string_enum(rapport_domain::sync::SyncFilter::MODES)
+    }
+}
+
+impl ToSchema for SyncMode {}

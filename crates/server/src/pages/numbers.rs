@@ -71,6 +71,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
             edit_json: serde_json::json!({
                 "display_phone_number": n.display_phone_number, "verified_name": n.verified_name,
                 "department_id": n.department_id, "owner_staff_id": n.owner_staff_id, "status": n.status,
+                "sync_filter": n.sync().mode(), "sync_except": n.sync().except(),
             })
             .to_string(),
             connected: n.status == numbers::STATUS_CONNECTED,
