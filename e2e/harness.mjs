@@ -50,7 +50,8 @@ export async function startSimulator(webhookUrl, messagesPerSecond) {
 /** A running server with one company; `admin` holds every permission. */
 export async function startServer(extraEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), "rapport-e2e-"));
-  const env = { ...process.env, DATABASE_URL: `sqlite://${join(dir, "e2e.db")}`, RAPPORT_SECRET_KEY_FILE: join(dir, "secret.key"), RAPPORT_LOG: "warn" };
+  const env = { ...process.env, DATABASE_URL: `sqlite://${join(dir, "e2e.db")}`, RAPPORT_SECRET_KEY_FILE: join(dir, "secret.key"),
+    RAPPORT_MEDIA_DIR: join(dir, "media"), RAPPORT_LOG: "warn" };
   const admin = { account: "admin@e2e.test", password: "admin-pass-1" };
   const companyId = execFileSync(bin, ["admin", "create-company", "--name", "E2E Trading",
     "--admin-account", admin.account, "--admin-password", admin.password], { env }).toString().trim();

@@ -18,6 +18,7 @@ struct FileConfig {
     secret_key_file: Option<String>,
     graph_api_url: Option<String>,
     sends_per_number_per_second: Option<u32>,
+    media_dir: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +40,8 @@ pub struct Config {
     pub graph_api_url: String,
     /// Sends per second per number (`RAPPORT_SENDS_PER_NUMBER_PER_SECOND`, default 80).
     pub sends_per_number_per_second: u32,
+    /// Where inbound media is kept (`RAPPORT_MEDIA_DIR`, default `data/media`).
+    pub media_dir: String,
 }
 
 const DEFAULT_DATABASE: &str = "sqlite://data/rapport.db";
@@ -67,6 +70,7 @@ impl Config {
                 Some(v) => v.parse().context("RAPPORT_SENDS_PER_NUMBER_PER_SECOND must be a whole number")?,
                 None => file.sends_per_number_per_second.unwrap_or(80),
             },
+            media_dir: env("RAPPORT_MEDIA_DIR").or(file.media_dir).unwrap_or_else(|| "data/media".into()),
         })
     }
 

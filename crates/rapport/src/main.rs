@@ -187,6 +187,7 @@ async fn serve(config: &Config, db: Db) -> Result<()> {
         secure_cookies: config.secure_cookies(),
         graph_api_url: config.graph_api_url.clone(),
         sends_per_number_per_second: config.sends_per_number_per_second,
+        media_dir: config.media_dir.clone().into(),
         ..ServerConfig::with_secrets(config.secrets()?)
     };
     let state = AppState::new(db.clone(), server_config);

@@ -7,6 +7,8 @@ mod auth;
 mod error;
 mod i18n;
 mod ingest;
+mod jobs;
+mod media;
 mod outbox;
 mod pages;
 mod views;
@@ -36,6 +38,8 @@ pub struct ServerConfig {
     pub sends_per_number_per_second: u32,
     /// Concurrent send workers.
     pub send_workers: usize,
+    /// Where inbound media files are kept.
+    pub media_dir: std::path::PathBuf,
 }
 
 impl ServerConfig {
@@ -48,15 +52,20 @@ impl ServerConfig {
             graph_api_url: rapport_channels::whatsapp::graph::DEFAULT_BASE_URL.into(),
             sends_per_number_per_second: 80,
             send_workers: 4,
+            media_dir: std::env::temp_dir().join(format!("rapport-media-{}", std::process::id())),
         }
     }
 }
 
 impl Default for ServerConfig {
-    /// Defaults with a random secret key (tests and benchmarks: nothing outlives the process).
+    /// For tests and benchmarks: a random secret key (nothing outlives the process) and a Graph
+    /// API address on this machine that refuses connections, so nothing ever calls out to Meta.
     fn default() -> Self {
         let key = SecretBox::generate_key();
-        ServerConfig::with_secrets(SecretBox::from_base64(&key).expect("a generated key is valid"))
+        ServerConfig {
+            graph_api_url: "http://127.0.0.1:9".into(),
+            ..ServerConfig::with_secrets(SecretBox::from_base64(&key).expect("a generated key is valid"))
+        }
     }
 }
 
@@ -86,6 +95,15 @@ impl AppState {
                 secrets: config.secrets.clone(),
                 workers: config.send_workers,
                 per_number_per_second: config.sends_per_number_per_second,
+            },
+        );
+        media::start(
+            db.clone(),
+            media::Settings {
+                graph: graph.clone(),
+                secrets: config.secrets.clone(),
+                dir: config.media_dir.clone(),
+                workers: 2,
             },
         );
         AppState { db, config: Arc::new(config), i18n: Arc::new(i18n::Catalogs::load()), ingestor, outbox, graph }

@@ -5,7 +5,8 @@
 use rand::Rng;
 use rapport_channels::whatsapp::graph::GraphClient;
 use rapport_domain::retry;
-use rapport_storage::outbox::{self, Job};
+use rapport_storage::jobs::{self, Job};
+use rapport_storage::outbox;
 use rapport_storage::secrets::SecretBox;
 use rapport_storage::{Db, now_ms};
 use std::collections::HashMap;
@@ -13,11 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
 use tokio::time::Instant;
-
-/// How long a worker holds a claimed job before another may take it over.
-const LEASE_MS: i64 = 60_000;
-/// How often idle workers look for due retries.
-const POLL: Duration = Duration::from_millis(500);
 
 /// Wakes the workers when something was queued.
 #[derive(Clone, Default)]
@@ -65,32 +61,16 @@ pub fn start(db: Db, settings: Settings) -> Outbox {
         next: Mutex::new(HashMap::new()),
     });
     let settings = Arc::new(settings);
-    for _ in 0..settings.workers.max(1) {
-        let (db, settings, pacer, wake) = (db.clone(), settings.clone(), pacer.clone(), outbox.wake.clone());
-        tokio::spawn(async move {
-            loop {
-                match outbox::claim(&db, LEASE_MS).await {
-                    Ok(Some(job)) => {
-                        if let Err(e) = send(&db, &settings, &pacer, &job).await {
-                            tracing::warn!(job = job.id, error = %e, "send job could not be recorded; it will be retried after its lease");
-                        }
-                    }
-                    Ok(None) => {
-                        let _ = tokio::time::timeout(POLL, wake.notified()).await;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "could not claim a send job");
-                        tokio::time::sleep(POLL).await;
-                    }
-                }
-            }
-        });
-    }
+    let workers = settings.workers;
+    crate::jobs::spawn_workers(db.clone(), outbox::KIND, workers, outbox.wake.clone(), move |job| {
+        let (db, settings, pacer) = (db.clone(), settings.clone(), pacer.clone());
+        async move { send(&db, &settings, &pacer, &job).await }
+    });
     outbox
 }
 
 async fn send(db: &Db, settings: &Settings, pacer: &Pacer, job: &Job) -> Result<(), rapport_storage::StorageError> {
-    let (phone_number_id, sealed_token) = outbox::sender(db, job.number_id).await?;
+    let (phone_number_id, sealed_token) = jobs::sender(db, job.number_id).await?;
     let Ok(token) = settings.secrets.open(&sealed_token) else {
         return outbox::bury(db, job, 0, "the number's access token cannot be read; reconnect the number").await;
     };
@@ -103,7 +83,7 @@ async fn send(db: &Db, settings: &Settings, pacer: &Pacer, job: &Job) -> Result<
         Err(e) if e.retryable && retry::may_retry(job.attempts) => {
             let delay = retry::delay_ms(job.attempts, rand::rng().random::<f64>());
             tracing::info!(job = job.id, attempts = job.attempts, delay_ms = delay, error = %e, "send failed; will retry");
-            outbox::retry_later(db, job, now_ms() + delay, &e.to_string()).await
+            jobs::retry_later(db, job, now_ms() + delay, &e.to_string()).await
         }
         Err(e) => {
             tracing::warn!(job = job.id, code = e.code, error = %e.title, "send failed for good");
@@ -124,7 +104,7 @@ pub fn mark_read(state: &crate::AppState, company_id: i64, conversation: i64, nu
             else {
                 return Ok::<_, String>(());
             };
-            let (phone_number_id, sealed) = outbox::sender(&db, number_id).await.map_err(|e| e.to_string())?;
+            let (phone_number_id, sealed) = jobs::sender(&db, number_id).await.map_err(|e| e.to_string())?;
             let token = secrets.open(&sealed).map_err(|e| e.to_string())?;
             graph.mark_read(&phone_number_id, &token, &wamid).await.map_err(|e| e.to_string())
         }

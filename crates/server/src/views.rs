@@ -251,6 +251,10 @@ pub struct MessageView {
     pub media_id: Option<String>,
     pub media_mime_type: Option<String>,
     pub media_filename: Option<String>,
+    /// Where the stored media file is served, once downloaded.
+    pub media_url: Option<String>,
+    /// Why the media could not be downloaded, if so.
+    pub media_error: Option<String>,
     /// The wamid this message replies to.
     pub reply_to: Option<String>,
     /// For reactions, edits and deletions: the wamid acted on.
@@ -278,6 +282,8 @@ impl From<rapport_storage::conversations::MessageRow> for MessageView {
             media_id: m.media_id,
             media_mime_type: m.media_mime_type,
             media_filename: m.media_filename,
+            media_url: m.media_path.as_ref().map(|_| format!("/api/v1/messages/{}/media", m.id)),
+            media_error: m.media_error,
             reply_to: m.reply_to,
             target_wamid: m.target_wamid,
             status: m.status,

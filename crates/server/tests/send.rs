@@ -188,3 +188,27 @@ async fn quality_control_reads_but_can_never_send() {
         assert_eq!(s.simulator.received().len(), 1, "nothing but the read receipt was sent");
     }
 }
+
+#[tokio::test]
+async fn customer_media_is_downloaded_checked_and_served_only_in_scope() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let (wamid, bytes) = s.simulator.customer_sends_image(CUSTOMER, "Jane", "Is this the one?").await.unwrap();
+        let conversation = conversation_id(&s.admin).await;
+        let messages = s.admin.all(&format!("/api/v1/conversations/{conversation}/messages")).await;
+        let id = messages.iter().find(|m| m["wamid"] == wamid).unwrap()["id"].as_i64().unwrap();
+        let stored = wait_for(&s.admin, conversation, id, |m| m["media_url"].is_string()).await;
+        assert_eq!((stored["type"].as_str(), stored["text"].as_str()), (Some("image"), Some("Is this the one?")));
+        let url = format!("{}{}", s.admin.base, stored["media_url"].as_str().unwrap());
+        let served = s.admin.http.get(&url).send().await.unwrap();
+        assert_eq!(served.headers()["content-type"], "image/png");
+        assert_eq!(served.bytes().await.unwrap().to_vec(), bytes, "the customer's exact bytes");
+        // Someone without the chat in scope, and another company, get 404.
+        s.admin.create_staff(s.root, "outsider@acme.test", &["menu.chats"]).await;
+        let mut outsider = s.server.client();
+        outsider.login("outsider@acme.test", "staff-password").await;
+        assert_eq!(outsider.http.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+        let (_, _, other) = s.server.company("Other", "admin@other.test").await;
+        assert_eq!(other.http.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    }
+}

@@ -8,9 +8,10 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::routing::{get, post};
 use rapport_channels::whatsapp::signature;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -56,6 +57,9 @@ struct Shared {
     second: Mutex<(i64, u32)>,
     rate_limit: u32,
     status_delay: Duration,
+    /// Media the simulated customers sent: id -> (mime type, bytes).
+    media: Mutex<HashMap<String, (String, Vec<u8>)>>,
+    base_url: String,
     counter: AtomicU64,
     http: reqwest::Client,
 }
@@ -84,11 +88,16 @@ impl Simulator {
             second: Mutex::new((0, 0)),
             rate_limit: 80,
             status_delay: Duration::from_millis(30),
+            media: Mutex::new(HashMap::new()),
+            base_url: base_url.clone(),
             counter: AtomicU64::new(0),
             http: reqwest::Client::new(),
         });
-        let app =
-            Router::new().route("/{version}/{phone_number_id}/messages", post(messages)).with_state(shared.clone());
+        let app = Router::new()
+            .route("/{version}/{phone_number_id}/messages", post(messages))
+            .route("/{version}/{media_id}", get(media_info))
+            .route("/download/{media_id}", get(download))
+            .with_state(shared.clone());
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "simulator stopped");
@@ -137,6 +146,73 @@ impl Simulator {
         lock(&self.shared.last_inbound).insert(wa_id.to_string(), timestamp);
         Ok(wamid)
     }
+}
+
+impl Simulator {
+    /// A customer sends a picture with a caption; answers the message's wamid and the picture's
+    /// bytes (what Rapport should end up storing).
+    pub async fn customer_sends_image(
+        &self,
+        wa_id: &str,
+        name: &str,
+        caption: &str,
+    ) -> Result<(String, Vec<u8>), String> {
+        let n = self.shared.counter.fetch_add(1, Ordering::Relaxed);
+        let media_id = format!("{}", 900_000_000 + n);
+        let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+        bytes.extend(format!("simulated picture {n} from {wa_id}").as_bytes());
+        let digest = Sha256::digest(&bytes);
+        lock(&self.shared.media).insert(media_id.clone(), ("image/png".into(), bytes.clone()));
+        let wamid = format!("wamid.SIMIN{n}");
+        let image = json!({"caption": caption, "mime_type": "image/png", "sha256": hex(&digest), "id": media_id});
+        let message =
+            json!({"from": wa_id, "id": wamid, "timestamp": now_secs().to_string(), "type": "image", "image": image});
+        self.shared
+            .post_webhook(json!({"contacts": [{"profile": {"name": name}, "wa_id": wa_id}], "messages": [message]}))
+            .await?;
+        lock(&self.shared.last_inbound).insert(wa_id.to_string(), now_secs());
+        Ok((wamid, bytes))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn authorised(shared: &Shared, headers: &HeaderMap) -> bool {
+    headers.get("authorization").and_then(|v| v.to_str().ok())
+        == Some(&format!("Bearer {}", shared.account.access_token))
+}
+
+/// `GET /{version}/{media-id}`: where to download a customer's media.
+async fn media_info(
+    State(shared): State<Arc<Shared>>,
+    Path((_version, media_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> (StatusCode, Json<Value>) {
+    if !authorised(&shared, &headers) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token");
+    }
+    let Some((mime_type, bytes)) = lock(&shared.media).get(&media_id).cloned() else {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "Unsupported get request. Object does not exist");
+    };
+    (
+        StatusCode::OK,
+        Json(json!({"url": format!("{}/download/{media_id}", shared.base_url), "mime_type": mime_type,
+        "sha256": hex(&Sha256::digest(&bytes)), "file_size": bytes.len(), "id": media_id, "messaging_product": "whatsapp"})),
+    )
+}
+
+/// The media bytes, for the bearer of the number's token.
+async fn download(
+    State(shared): State<Arc<Shared>>,
+    Path(media_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Vec<u8>, StatusCode> {
+    if !authorised(&shared, &headers) {
+        return Err(StatusCode::UNAUTHORIZED);
+    }
+    lock(&shared.media).get(&media_id).map(|(_, bytes)| bytes.clone()).ok_or(StatusCode::NOT_FOUND)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -93,6 +93,9 @@ pub struct MessageRow {
     pub error_title: Option<String>,
     pub raw_json: String,
     pub sent_at: i64,
+    /// Set once the media worker has stored the file.
+    pub media_path: Option<String>,
+    pub media_error: Option<String>,
 }
 
 /// The messages of a conversation `scope` sees, oldest first, after the cursor.
@@ -143,6 +146,8 @@ fn select_messages() -> SelectStatement {
         Messages::ErrorTitle,
         Messages::RawJson,
         Messages::SentAt,
+        Messages::MediaPath,
+        Messages::MediaError,
     ])
     .from(Messages::Table);
     q

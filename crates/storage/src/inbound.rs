@@ -70,8 +70,15 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
                 None => create_contact(&tx, target, message, name.as_deref(), now).await?,
             };
             let conversation = conversation_for(&tx, target, contact, now).await?;
-            if insert_message(&tx, target.company_id, conversation, message, inbound, now).await? {
+            if let Some(message_id) =
+                insert_message(&tx, target.company_id, conversation, message, inbound, now).await?
+            {
                 outcome.new_messages += 1;
+                if let Some(media_id) = message.media.as_ref().and_then(|m| m.id.as_deref()).filter(|_| inbound) {
+                    let sha256 = message.media.as_ref().and_then(|m| m.sha256.as_deref());
+                    crate::media::enqueue_fetch(&tx, target.company_id, message_id, target.number_id, media_id, sha256)
+                        .await?;
+                }
                 touch_conversation(&tx, conversation, message, inbound).await?;
             }
         }
@@ -196,7 +203,7 @@ async fn conversation_for(tx: &Tx, target: &Target, contact: i64, now: i64) -> R
     Ok(id)
 }
 
-/// Stores a message once per wamid; answers whether it was new.
+/// Stores a message once per wamid; answers its id when it was new.
 async fn insert_message(
     tx: &Tx,
     company_id: i64,
@@ -204,11 +211,11 @@ async fn insert_message(
     m: &Message,
     inbound: bool,
     now: i64,
-) -> Result<bool> {
+) -> Result<Option<i64>> {
     let media = m.media.clone().unwrap_or_default();
     let (status, rank) = if inbound { (None, 0) } else { (Some("sent"), 1) };
-    let inserted = tx
-        .run(
+    let inserted: Option<(i64,)> = tx
+        .optional(
             Query::insert()
                 .into_table(Messages::Table)
                 .columns([
@@ -249,10 +256,11 @@ async fn insert_message(
                     (m.timestamp * 1000).into(),
                     now.into(),
                 ])
-                .on_conflict(OnConflict::columns([Messages::CompanyId, Messages::Wamid]).do_nothing().to_owned()),
+                .on_conflict(OnConflict::columns([Messages::CompanyId, Messages::Wamid]).do_nothing().to_owned())
+                .returning_col(Messages::Id),
         )
         .await?;
-    Ok(inserted > 0)
+    Ok(inserted.map(|(id,)| id))
 }
 
 /// Moves the conversation's last message forward (never back, for late deliveries); a

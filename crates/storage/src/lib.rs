@@ -12,6 +12,8 @@ pub mod companies;
 pub mod conversations;
 pub mod departments;
 pub mod inbound;
+pub mod jobs;
+pub mod media;
 pub mod numbers;
 pub mod outbox;
 pub mod secrets;

@@ -1,14 +1,17 @@
-//! The durable send queue (WA-3). Queuing a message writes the message (state `queued`) and its
-//! job in one transaction; workers claim due jobs with a lease, so several instances can share
-//! the queue and a crashed worker's job is picked up again when its lease runs out.
+//! Outbound messages (WA-3). Queuing a message writes the message (state `queued`) and its
+//! `send` job in one transaction; the send workers take it from the job queue ([`crate::jobs`]).
 
-use crate::db::{Backend, Exec};
+use crate::db::Exec;
 use crate::error::Result;
-use crate::schema::{Conversations, Messages, Numbers, SendJobs};
+pub use crate::jobs::Job;
+use crate::schema::{Conversations, Jobs, Messages};
 use crate::{Db, now_ms};
 use rand::RngCore;
-use sea_query::{Cond, Expr, ExprTrait, LockBehavior, LockType, Order, Query, UpdateStatement};
+use sea_query::{Expr, ExprTrait, Query};
 use serde_json::Value;
+
+/// The job kind of a send.
+pub const KIND: &str = "send";
 
 /// An outbound message to queue.
 pub struct NewSend<'a> {
@@ -69,17 +72,19 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
         .await?;
     tx.run(
         Query::insert()
-            .into_table(SendJobs::Table)
+            .into_table(Jobs::Table)
             .columns([
-                SendJobs::CompanyId,
-                SendJobs::MessageId,
-                SendJobs::NumberId,
-                SendJobs::PayloadJson,
-                SendJobs::NextAttemptAt,
-                SendJobs::CreatedAt,
-                SendJobs::UpdatedAt,
+                Jobs::Kind,
+                Jobs::CompanyId,
+                Jobs::MessageId,
+                Jobs::NumberId,
+                Jobs::PayloadJson,
+                Jobs::NextAttemptAt,
+                Jobs::CreatedAt,
+                Jobs::UpdatedAt,
             ])
             .values_panic([
+                KIND.into(),
                 send.company_id.into(),
                 message_id.into(),
                 send.number_id.into(),
@@ -103,81 +108,10 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
     Ok(message_id)
 }
 
-/// A claimed job, with what sending it needs.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Job {
-    pub id: i64,
-    pub company_id: i64,
-    pub message_id: i64,
-    pub number_id: i64,
-    pub payload_json: String,
-    /// Including the current one.
-    pub attempts: i64,
-}
-
-/// The one backend-specific part of the queue: PostgreSQL skips rows other workers hold
-/// (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers, so the plain statement is already safe.
-fn claim_statement(backend: Backend, now: i64, lease_until: i64) -> UpdateStatement {
-    let mut due = Query::select();
-    due.column(SendJobs::Id)
-        .from(SendJobs::Table)
-        .cond_where(
-            Cond::any()
-                .add(Expr::col(SendJobs::State).eq("queued").and(Expr::col(SendJobs::NextAttemptAt).lte(now)))
-                .add(Expr::col(SendJobs::State).eq("sending").and(Expr::col(SendJobs::LockedUntil).lt(now))),
-        )
-        .order_by(SendJobs::Id, Order::Asc)
-        .limit(1);
-    if backend == Backend::Postgres {
-        due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-    }
-    Query::update()
-        .table(SendJobs::Table)
-        .value(SendJobs::State, "sending")
-        .value(SendJobs::LockedUntil, lease_until)
-        .value(SendJobs::Attempts, Expr::col(SendJobs::Attempts).add(1))
-        .value(SendJobs::UpdatedAt, now)
-        .and_where(Expr::col(SendJobs::Id).in_subquery(due))
-        .returning(Query::returning().columns([
-            SendJobs::Id,
-            SendJobs::CompanyId,
-            SendJobs::MessageId,
-            SendJobs::NumberId,
-            SendJobs::PayloadJson,
-            SendJobs::Attempts,
-        ]))
-        .to_owned()
-}
-
-/// Takes the oldest due job (or one whose worker's lease ran out) for `lease_ms`.
-pub async fn claim(db: &Db, lease_ms: i64) -> Result<Option<Job>> {
-    let now = now_ms();
-    db.optional(&claim_statement(db.backend(), now, now + lease_ms)).await
-}
-
-/// The number's Graph API id and sealed token, for sending.
-pub async fn sender(db: &Db, number_id: i64) -> Result<(String, String)> {
-    db.one(
-        Query::select()
-            .columns([Numbers::PhoneNumberId, Numbers::AccessTokenSealed])
-            .from(Numbers::Table)
-            .and_where(Expr::col(Numbers::Id).eq(number_id)),
-    )
-    .await
-}
-
 /// Meta accepted the message: record its wamid; the job is done for good.
 pub async fn complete(db: &Db, job: &Job, wamid: &str) -> Result<()> {
     let tx = db.begin().await?;
-    tx.run(
-        Query::update()
-            .table(SendJobs::Table)
-            .value(SendJobs::State, "sent")
-            .value(SendJobs::LockedUntil, Option::<i64>::None)
-            .value(SendJobs::UpdatedAt, now_ms())
-            .and_where(Expr::col(SendJobs::Id).eq(job.id)),
-    )
-    .await?;
+    crate::jobs::finish(&tx, job, "sent", None).await?;
     tx.run(
         Query::update()
             .table(Messages::Table)
@@ -197,36 +131,11 @@ pub async fn complete(db: &Db, job: &Job, wamid: &str) -> Result<()> {
     tx.commit().await
 }
 
-/// A temporary failure: try again at `next_attempt_at`.
-pub async fn retry_later(db: &Db, job: &Job, next_attempt_at: i64, error: &str) -> Result<()> {
-    db.run(
-        Query::update()
-            .table(SendJobs::Table)
-            .value(SendJobs::State, "queued")
-            .value(SendJobs::NextAttemptAt, next_attempt_at)
-            .value(SendJobs::LockedUntil, Option::<i64>::None)
-            .value(SendJobs::LastError, error)
-            .value(SendJobs::UpdatedAt, now_ms())
-            .and_where(Expr::col(SendJobs::Id).eq(job.id)),
-    )
-    .await?;
-    Ok(())
-}
-
 /// A permanent failure (or too many attempts): dead-letter the job and show the message as
 /// failed with Meta's code and words.
 pub async fn bury(db: &Db, job: &Job, code: i64, title: &str) -> Result<()> {
     let tx = db.begin().await?;
-    tx.run(
-        Query::update()
-            .table(SendJobs::Table)
-            .value(SendJobs::State, "dead")
-            .value(SendJobs::LockedUntil, Option::<i64>::None)
-            .value(SendJobs::LastError, format!("{code}: {title}"))
-            .value(SendJobs::UpdatedAt, now_ms())
-            .and_where(Expr::col(SendJobs::Id).eq(job.id)),
-    )
-    .await?;
+    crate::jobs::finish(&tx, job, "dead", Some(format!("{code}: {title}"))).await?;
     tx.run(
         Query::update()
             .table(Messages::Table)

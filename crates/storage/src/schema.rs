@@ -158,6 +158,9 @@ pub enum Messages {
     RawJson,
     SentAt,
     CreatedAt,
+    MediaPath,
+    MediaSize,
+    MediaError,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -173,9 +176,11 @@ pub enum MessageStatuses {
     ReceivedAt,
 }
 
+/// The job queue (`jobs`): sends, media downloads.
 #[derive(Iden, Clone, Copy)]
-pub enum SendJobs {
+pub enum Jobs {
     Table,
+    Kind,
     Id,
     CompanyId,
     MessageId,

@@ -24,6 +24,16 @@ pub enum Outbound {
     Template { name: String, language: String, parameters: Vec<String> },
 }
 
+/// What `GET /{media-id}` answers.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct MediaInfo {
+    pub url: String,
+    pub mime_type: String,
+    /// Hex SHA-256 of the file.
+    pub sha256: Option<String>,
+    pub file_size: Option<u64>,
+}
+
 /// A failed send, as Meta or the network reported it.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{title} (code {code})")]
@@ -107,6 +117,43 @@ impl GraphClient {
             title: "the Graph API accepted the message but returned no message id".into(),
             retryable: false,
         })
+    }
+
+    /// Looks up a media id: where to download it, its type, size and checksum.
+    pub async fn media_info(&self, media_id: &str, token: &str) -> Result<MediaInfo, GraphError> {
+        let url = format!("{}/{}/{media_id}", self.base_url, self.version);
+        let response = self.http.get(url).bearer_auth(token).send().await.map_err(|e| GraphError::network(&e))?;
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        if !(200..300).contains(&status) {
+            return Err(GraphError::from_response(status, &answer));
+        }
+        serde_json::from_value(answer).map_err(|e| GraphError {
+            code: 0,
+            title: format!("the media look-up answered in an unexpected shape: {e}"),
+            retryable: false,
+        })
+    }
+
+    /// Downloads media bytes (with the bearer token, as Meta requires), refusing more than `max_bytes`.
+    pub async fn download(&self, url: &str, token: &str, max_bytes: usize) -> Result<Vec<u8>, GraphError> {
+        let mut response = self.http.get(url).bearer_auth(token).send().await.map_err(|e| GraphError::network(&e))?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            return Err(GraphError::from_response(status, &Value::Null));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| GraphError::network(&e))? {
+            if bytes.len() + chunk.len() > max_bytes {
+                return Err(GraphError {
+                    code: 0,
+                    title: format!("the media is larger than {max_bytes} bytes"),
+                    retryable: false,
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 
     /// Marks a customer's message as read (blue ticks on their side).

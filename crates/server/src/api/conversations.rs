@@ -1,13 +1,15 @@
 //! Conversations and their messages (read side; the live inbox comes with its own issue).
 
 use super::extract::{ApiJson, ApiQuery, Id, Paging};
+use super::schema::ImageBytes;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors};
 use crate::views::{ConversationView, List, MessageView};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use rapport_channels::whatsapp::graph::Outbound;
 use rapport_domain::values::{multiline_text, required_text};
 use rapport_domain::{Grant, window};
@@ -156,4 +158,24 @@ pub async fn mark_read(State(state): State<AppState>, auth: Auth, Id(id): Id) ->
         crate::outbox::mark_read(&state, auth.scope.company_id(), conversation.id, conversation.number_id);
     }
     Ok(StatusCode::ACCEPTED)
+}
+
+/// A message's media file (image, audio, video, document, sticker), once downloaded.
+#[utoipa::path(get, path = "/api/v1/messages/{id}/media", tag = "conversations", params(("id" = i64, Path)),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream", body = ImageBytes), ReadErrors))]
+pub async fn media(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<impl IntoResponse> {
+    auth.require(Grant::MenuChats)?;
+    let file = rapport_storage::media::file_of(&state.db, &auth.scope, id).await?;
+    let path = file.media_path.ok_or(ApiError::NotFound)?;
+    let bytes = tokio::fs::read(state.config.media_dir.join(&path)).await.map_err(|_| ApiError::NotFound)?;
+    let filename = file.media_filename.unwrap_or_else(|| "media".into()).replace(['"', '\\', '\r', '\n'], "_");
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.media_mime_type.unwrap_or_else(|| "application/octet-stream".into())),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{filename}\"")),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CACHE_CONTROL, "private, max-age=86400".to_string()),
+        ],
+        bytes,
+    ))
 }

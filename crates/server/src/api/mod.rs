@@ -71,6 +71,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::list))
         .routes(routes!(conversations::messages, conversations::send))
         .routes(routes!(conversations::mark_read))
+        .routes(routes!(conversations::media))
 }
 
 pub fn router() -> Router<AppState> {

@@ -43,6 +43,9 @@ pub struct Bubble {
     pub ticks: &'static str,
     pub read: bool,
     pub error: String,
+    /// The stored media file, when downloaded.
+    pub media_url: String,
+    pub is_image: bool,
 }
 
 pub struct Open {
@@ -156,6 +159,8 @@ fn bubbles(t: &Catalog, messages: &[MessageRow]) -> Vec<Bubble> {
                 _ => "",
             };
             Bubble {
+                media_url: m.media_path.as_ref().map(|_| format!("/api/v1/messages/{}/media", m.id)).unwrap_or_default(),
+                is_image: matches!(m.kind.as_str(), "image" | "sticker"),
                 outbound: m.direction == "out",
                 badge,
                 body,
@@ -163,9 +168,10 @@ fn bubbles(t: &Catalog, messages: &[MessageRow]) -> Vec<Bubble> {
                 at: rfc3339(m.sent_at),
                 ticks,
                 read: matches!(m.status.as_deref(), Some("read" | "played")),
-                error: match (&m.error_code, &m.error_title) {
-                    (Some(code), title) => format!("{} ({code})", title.clone().unwrap_or_default()),
-                    (None, Some(title)) => title.clone(),
+                error: match (&m.error_code, &m.error_title, &m.media_error) {
+                    (Some(code), title, _) => format!("{} ({code})", title.clone().unwrap_or_default()),
+                    (None, Some(title), _) => title.clone(),
+                    (None, None, Some(media)) => media.clone(),
                     _ => String::new(),
                 },
             }

@@ -1,0 +1,104 @@
+//! The table-backed job queue shared by every background task (sends, media downloads): jobs
+//! are claimed with a lease, so several instances can share the queue and a crashed worker's
+//! job is picked up again when its lease runs out.
+
+use crate::db::{Backend, Exec};
+use crate::error::Result;
+use crate::schema::{Jobs, Numbers};
+use crate::{Db, now_ms};
+use sea_query::{Cond, Expr, ExprTrait, LockBehavior, LockType, Order, Query, UpdateStatement};
+
+/// A claimed job.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Job {
+    pub id: i64,
+    pub company_id: i64,
+    pub message_id: i64,
+    pub number_id: i64,
+    pub payload_json: String,
+    /// Including the current one.
+    pub attempts: i64,
+}
+
+/// The one backend-specific part of the queue: PostgreSQL skips rows other workers hold
+/// (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers, so the plain statement is already safe.
+fn claim_statement(backend: Backend, kind: &str, now: i64, lease_until: i64) -> UpdateStatement {
+    let mut due = Query::select();
+    due.column(Jobs::Id)
+        .from(Jobs::Table)
+        .and_where(Expr::col(Jobs::Kind).eq(kind))
+        .cond_where(
+            Cond::any()
+                .add(Expr::col(Jobs::State).eq("queued").and(Expr::col(Jobs::NextAttemptAt).lte(now)))
+                .add(Expr::col(Jobs::State).eq("sending").and(Expr::col(Jobs::LockedUntil).lt(now))),
+        )
+        .order_by(Jobs::Id, Order::Asc)
+        .limit(1);
+    if backend == Backend::Postgres {
+        due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    Query::update()
+        .table(Jobs::Table)
+        .value(Jobs::State, "sending")
+        .value(Jobs::LockedUntil, lease_until)
+        .value(Jobs::Attempts, Expr::col(Jobs::Attempts).add(1))
+        .value(Jobs::UpdatedAt, now)
+        .and_where(Expr::col(Jobs::Id).in_subquery(due))
+        .returning(Query::returning().columns([
+            Jobs::Id,
+            Jobs::CompanyId,
+            Jobs::MessageId,
+            Jobs::NumberId,
+            Jobs::PayloadJson,
+            Jobs::Attempts,
+        ]))
+        .to_owned()
+}
+
+/// Takes the oldest due job of `kind` (or one whose worker's lease ran out) for `lease_ms`.
+pub async fn claim(db: &Db, kind: &str, lease_ms: i64) -> Result<Option<Job>> {
+    let now = now_ms();
+    db.optional(&claim_statement(db.backend(), kind, now, now + lease_ms)).await
+}
+
+/// The number's Graph API id and sealed token, for calling the Graph API on its behalf.
+pub async fn sender(db: &Db, number_id: i64) -> Result<(String, String)> {
+    db.one(
+        Query::select()
+            .columns([Numbers::PhoneNumberId, Numbers::AccessTokenSealed])
+            .from(Numbers::Table)
+            .and_where(Expr::col(Numbers::Id).eq(number_id)),
+    )
+    .await
+}
+
+/// A temporary failure: try again at `next_attempt_at`.
+pub async fn retry_later(db: &Db, job: &Job, next_attempt_at: i64, error: &str) -> Result<()> {
+    db.run(
+        Query::update()
+            .table(Jobs::Table)
+            .value(Jobs::State, "queued")
+            .value(Jobs::NextAttemptAt, next_attempt_at)
+            .value(Jobs::LockedUntil, Option::<i64>::None)
+            .value(Jobs::LastError, error)
+            .value(Jobs::UpdatedAt, now_ms())
+            .and_where(Expr::col(Jobs::Id).eq(job.id)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Marks a job finished with `state` (`sent`, `done` ...).
+pub(crate) async fn finish(ex: &impl Exec, job: &Job, state: &str, error: Option<String>) -> Result<()> {
+    let mut q = Query::update();
+    q.table(Jobs::Table)
+        .value(Jobs::State, state)
+        .value(Jobs::LockedUntil, Option::<i64>::None)
+        .value(Jobs::UpdatedAt, now_ms())
+        .and_where(Expr::col(Jobs::Id).eq(job.id));
+    if let Some(error) = error {
+        q.value(Jobs::LastError, error);
+    }
+    ex.run(&q).await?;
+    Ok(())
+}
