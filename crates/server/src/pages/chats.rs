@@ -159,7 +159,11 @@ fn bubbles(t: &Catalog, messages: &[MessageRow]) -> Vec<Bubble> {
                 _ => "",
             };
             Bubble {
-                media_url: m.media_path.as_ref().map(|_| format!("/api/v1/messages/{}/media", m.id)).unwrap_or_default(),
+                media_url: m
+                    .media_path
+                    .as_ref()
+                    .map(|_| format!("/api/v1/messages/{}/media", m.id))
+                    .unwrap_or_default(),
                 is_image: matches!(m.kind.as_str(), "image" | "sticker"),
                 outbound: m.direction == "out",
                 badge,
