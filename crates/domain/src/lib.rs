@@ -11,6 +11,7 @@ pub mod message;
 pub mod retry;
 pub mod role;
 pub mod sync;
+pub mod template;
 pub mod throttle;
 pub mod tree;
 pub mod values;

@@ -10,6 +10,7 @@ use rapport_storage::departments::{self, NewDepartment};
 use rapport_storage::numbers::{self, NewNumber};
 use rapport_storage::secrets::SecretBox;
 use rapport_storage::staff::{self, NewStaff, StaffChanges};
+use rapport_storage::templates;
 use rapport_storage::{Db, Scope, companies};
 
 /// Every demo account's password.
@@ -207,7 +208,20 @@ pub async fn connect_simulated_number(db: &Db, secrets: &SecretBox, demo: &Demo,
         department_id: demo.sales_department,
         sync: rapport_domain::sync::SyncFilter::All,
     };
-    numbers::create(db, &scope, &operator_actor(demo.company_id), secrets, new).await?;
+    let actor = operator_actor(demo.company_id);
+    numbers::create(db, &scope, &actor, secrets, new).await?;
+    let components =
+        serde_json::json!([{"type": "BODY", "text": "Hello {{1}}, your order {{2}} is ready for pickup."}]);
+    let template = templates::TemplateFields {
+        waba_id: &account.waba_id,
+        name: "order_ready",
+        language: "en_US",
+        category: "UTILITY",
+        status: "approved",
+        components_json: &components.to_string(),
+        parameter_count: rapport_domain::template::parameter_count(&components) as i64,
+    };
+    templates::create(db, demo.company_id, &actor, template).await?;
     Ok(simulator)
 }
 

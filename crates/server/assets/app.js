@@ -88,7 +88,8 @@ async function submitForm(event) {
     // A template form sends {"type":"template","template":{name, language, parameters}}.
     if (form.dataset.template !== undefined) {
       const parameters = (body.parameters || "").split("\n").map((p) => p.trim()).filter(Boolean);
-      body = { type: "template", template: { name: body.name, language: body.language, parameters } };
+      const [name, language] = (body.template || "").split("|");
+      body = { type: "template", template: { name, language, parameters } };
     }
     const result = await api(form.dataset.method || "POST", form.dataset.api, body);
     if (!result.ok) return showFormError(form, result);

@@ -119,6 +119,10 @@ impl From<StorageError> for ApiError {
             StorageError::Conflict(constraint) if constraint.contains("account") => {
                 ApiError::conflict("account_taken", "this account already exists")
             }
+            StorageError::Conflict(constraint) if constraint.contains("templates") => ApiError::conflict(
+                "template_exists",
+                "a template with this name and language exists already for the account",
+            ),
             StorageError::Conflict(constraint) if constraint.contains("phone_number_id") => {
                 ApiError::conflict("number_taken", "this phone number id is connected already")
             }

@@ -12,9 +12,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rapport_channels::whatsapp::{signature, webhook};
+use rapport_domain::template;
 use rapport_storage::inbound::{Delivery, Target};
-use rapport_storage::numbers;
+use rapport_storage::{numbers, templates};
 use serde::Deserialize;
+use serde_json::Value;
 use std::collections::BTreeSet;
 
 pub fn router() -> Router<AppState> {
@@ -52,15 +54,38 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     for unknown in ids.iter().filter(|id| !routes.iter().any(|r| &r.phone_number_id == *id)) {
         tracing::warn!(phone_number_id = %unknown, "webhook for a number that is not connected; ignored");
     }
-    if routes.is_empty() {
+    // Account-level events (template status updates) carry the WABA id instead of a number.
+    let template_events: Vec<(String, Value)> = envelope
+        .changes
+        .iter()
+        .filter(|c| c.field == "message_template_status_update")
+        .filter_map(|c| Some((c.waba_id.clone()?, c.other.clone()?)))
+        .collect();
+    let wabas: Vec<String> =
+        template_events.iter().map(|(w, _)| w.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let waba_secrets = numbers::secrets_by_waba(&state.db, &wabas).await?;
+    let sealed: BTreeSet<&str> = routes
+        .iter()
+        .map(|r| r.app_secret_sealed.as_str())
+        .chain(waba_secrets.iter().map(|(_, s)| s.as_str()))
+        .collect();
+    if sealed.is_empty() {
         return Ok(StatusCode::OK);
     }
-    for route in &routes {
-        let secret =
-            state.config.secrets.open(&route.app_secret_sealed).map_err(|e| ApiError::Internal(e.to_string()))?;
+    for secret in sealed {
+        let secret = state.config.secrets.open(secret).map_err(|e| ApiError::Internal(e.to_string()))?;
         if !signature::verify(secret.as_bytes(), &body, signature_header) {
             return Err(ApiError::BadSignature);
         }
+    }
+    for (waba_id, event) in template_events.iter().filter(|(w, _)| waba_secrets.iter().any(|(known, _)| known == w)) {
+        let (Some(name), Some(language)) =
+            (event["message_template_name"].as_str(), event["message_template_language"].as_str())
+        else {
+            continue;
+        };
+        let status = template::status_from_event(event["event"].as_str().unwrap_or_default());
+        templates::apply_status(&state.db, waba_id, name, language, &status, event["reason"].as_str()).await?;
     }
     let deliveries: Vec<Delivery> = envelope
         .changes

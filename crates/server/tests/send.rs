@@ -135,14 +135,35 @@ async fn outside_the_window_free_text_is_refused_and_a_template_goes_through() {
         assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("window_closed")));
         assert!(body["error"]["message"].as_str().unwrap().contains("24-hour"));
         assert!(s.simulator.received().is_empty(), "nothing was sent");
-        let template =
-            json!({"type": "template", "template": {"name": "follow_up", "language": "en_US", "parameters": ["Jane"]}});
-        let (status, queued) = reply(&s.admin, conversation, template).await;
+        let follow_up = |params: Value| json!({"type": "template", "template": {"name": "follow_up", "language": "en_US", "parameters": params}});
+        let (status, body) = reply(&s.admin, conversation, follow_up(json!(["Jane"]))).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_template"))
+        );
+        let components = json!([{"type": "BODY", "text": "Hi {{1}}, your order {{2}} is ready."}]);
+        let (status, created) = s
+            .admin
+            .post(
+                "/api/v1/templates",
+                json!({"waba_id": "102290129340398", "name": "follow_up", "language": "en_US",
+                "category": "UTILITY", "components": components}),
+            )
+            .await;
+        assert_eq!((status, created["parameter_count"].as_i64()), (StatusCode::CREATED, Some(2)), "{created}");
+        let (status, body) = reply(&s.admin, conversation, follow_up(json!(["Jane"]))).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("missing_parameter"))
+        );
+        assert!(body["error"]["message"].as_str().unwrap().contains("parameter 2"), "{body}");
+        let (status, queued) = reply(&s.admin, conversation, follow_up(json!(["Jane", "A-42"]))).await;
         assert_eq!(status, StatusCode::CREATED, "{queued}");
         wait_for(&s.admin, conversation, queued["id"].as_i64().unwrap(), |m| m["status"] == "read").await;
         let sent = &s.simulator.received()[0].body;
         assert_eq!(sent["type"], "template");
         assert_eq!(sent["template"]["components"][0]["parameters"][0]["text"], "Jane");
+        assert_eq!(sent["template"]["components"][0]["parameters"][1]["text"], "A-42");
     }
 }
 

@@ -339,3 +339,42 @@ async fn the_sync_filter_decides_which_customers_are_kept() {
         assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("sync_filter")));
     }
 }
+
+#[tokio::test]
+async fn template_status_webhooks_update_the_catalogue() {
+    for db in testing::all_backends().await {
+        let server = TestServer::start(db).await;
+        let (_, _, admin) = server.company("Acme", "admin@acme.test").await;
+        let (_, envelope) = fixture_envelopes().into_iter().find(|(n, _)| n == "rejectedTemplate.json").unwrap();
+        let waba = envelope["entry"][0]["id"].as_str().unwrap().to_string();
+        let (status, _) = admin
+            .post(
+                "/api/v1/numbers",
+                json!({"phone_number_id": "555", "waba_id": waba, "access_token": "t", "app_secret": APP_SECRET}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, template) = admin
+            .post(
+                "/api/v1/templates",
+                json!({"waba_id": waba, "name": "schedule_confirmation4", "language": "pt_BR",
+                "category": "utility", "components": [{"type": "BODY", "text": "Olá {{1}}"}]}),
+            )
+            .await;
+        assert_eq!((status, template["status"].as_str()), (StatusCode::CREATED, Some("approved")), "{template}");
+        let (status, body) = admin
+            .post("/api/v1/templates", json!({"waba_id": waba, "name": "Bad Name", "language": "pt_BR", "category": "UTILITY", "components": []}))
+            .await;
+        assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("name")));
+        let body = serde_json::to_vec(&envelope).unwrap();
+        assert_eq!(
+            post_webhook(&admin, &body, Some("sha256=00")).await,
+            StatusCode::UNAUTHORIZED,
+            "account events are signed too"
+        );
+        assert_eq!(post_signed(&admin, &envelope).await, StatusCode::OK);
+        let (_, list) = admin.get("/api/v1/templates").await;
+        let stored = &list["items"][0];
+        assert_eq!((stored["status"].as_str(), stored["reason"].as_str()), (Some("rejected"), Some("SCAM")));
+    }
+}

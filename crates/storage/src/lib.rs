@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod secrets;
 pub mod sessions;
 pub mod staff;
+pub mod templates;
 pub mod testing;
 pub mod throttle;
 

@@ -327,3 +327,19 @@ pub async fn verify_token_known(db: &Db, token: &str) -> Result<bool> {
         .await?;
     Ok(found.is_some())
 }
+
+/// App secrets of connected numbers under these WhatsApp Business Accounts (account-level
+/// webhooks such as template status updates carry no phone number id).
+pub async fn secrets_by_waba(db: &Db, waba_ids: &[String]) -> Result<Vec<(String, String)>> {
+    if waba_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    db.all(
+        Query::select()
+            .columns([Numbers::WabaId, Numbers::AppSecretSealed])
+            .from(Numbers::Table)
+            .and_where(Expr::col(Numbers::WabaId).is_in(waba_ids.iter().map(String::as_str)))
+            .and_where(Expr::col(Numbers::Status).eq(STATUS_CONNECTED)),
+    )
+    .await
+}

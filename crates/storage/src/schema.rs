@@ -194,3 +194,20 @@ pub enum Jobs {
     CreatedAt,
     UpdatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Templates {
+    Table,
+    Id,
+    CompanyId,
+    WabaId,
+    Name,
+    Language,
+    Category,
+    Status,
+    Reason,
+    ComponentsJson,
+    ParameterCount,
+    UpdatedAt,
+    CreatedAt,
+}

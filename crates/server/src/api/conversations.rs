@@ -11,10 +11,11 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use rapport_channels::whatsapp::graph::Outbound;
+use rapport_domain::template::{ParameterRefusal, check_parameters};
 use rapport_domain::values::{multiline_text, required_text};
 use rapport_domain::{Grant, window};
 use rapport_storage::outbox::{self, NewSend};
-use rapport_storage::{conversations, now_ms};
+use rapport_storage::{conversations, now_ms, templates};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -121,6 +122,29 @@ pub async fn send(
         SendRequest::Template { template, reply_to } => {
             let name = required_text("template.name", &template.name, 512)?;
             let language = required_text("template.language", &template.language, 16)?;
+            let Some(known) = templates::find(&state.db, auth.scope.company_id(), &name, &language).await? else {
+                return Err(ApiError::Rule {
+                    code: "unknown_template",
+                    message: format!("there is no template `{name}` in {language} in the catalogue"),
+                });
+            };
+            if known.status != "approved" {
+                return Err(ApiError::Rule {
+                    code: "template_not_approved",
+                    message: format!("the template `{name}` is {}, not approved, so it cannot be sent", known.status),
+                });
+            }
+            check_parameters(known.parameter_count as usize, &template.parameters).map_err(|refusal| {
+                ApiError::Rule {
+                    code: "missing_parameter",
+                    message: match refusal {
+                        ParameterRefusal::Missing(n) => format!("parameter {n} of the template `{name}` is missing"),
+                        ParameterRefusal::TooMany { expected, given } => {
+                            format!("the template `{name}` takes {expected} parameters, not {given}")
+                        }
+                    },
+                }
+            })?;
             let shown = format!("[{name}] {}", template.parameters.join(" · "));
             (Outbound::Template { name, language, parameters: template.parameters }, shown, reply_to)
         }

@@ -10,6 +10,7 @@ mod numbers;
 mod schema;
 mod session;
 mod staff;
+mod templates;
 
 use crate::AppState;
 use axum::Json;
@@ -34,6 +35,7 @@ use utoipa_axum::routes;
         (name = "audit", description = "The audit log of administrative actions"),
         (name = "numbers", description = "WhatsApp Business numbers (WA-1)"),
         (name = "conversations", description = "Conversations and messages"),
+        (name = "templates", description = "Message templates per WhatsApp Business Account (WA-4)"),
     )
 )]
 struct ApiDoc;
@@ -72,6 +74,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::messages, conversations::send))
         .routes(routes!(conversations::mark_read))
         .routes(routes!(conversations::media))
+        .routes(routes!(templates::list, templates::create))
+        .routes(routes!(templates::replace, templates::delete))
 }
 
 pub fn router() -> Router<AppState> {

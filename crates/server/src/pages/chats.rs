@@ -56,6 +56,12 @@ pub struct Open {
     pub bubbles: Vec<Bubble>,
 }
 
+/// An approved template the composer offers when the window is closed.
+pub struct TemplateChoice {
+    pub value: String,
+    pub label: String,
+}
+
 #[derive(Template)]
 #[template(path = "chats.html")]
 struct ChatsPage<'a> {
@@ -63,6 +69,7 @@ struct ChatsPage<'a> {
     t: &'a Catalog,
     chats: Vec<ChatItem>,
     open: Option<Open>,
+    templates: Vec<TemplateChoice>,
 }
 
 pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
@@ -110,7 +117,24 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
             unanswered: c.unanswered,
         })
         .collect();
-    render(&ChatsPage { shell: Shell::new(t, &auth, "/chats"), t, chats, open })
+    let templates = match rapport_storage::templates::list(&state.db, auth.scope.company_id()).await {
+        Ok(all) => all
+            .into_iter()
+            .filter(|tpl| tpl.status == "approved")
+            .map(|tpl| TemplateChoice {
+                label: format!(
+                    "{} ({}) · {} {}",
+                    tpl.name,
+                    tpl.language,
+                    tpl.parameter_count,
+                    t.get("chats.parameters")
+                ),
+                value: format!("{}|{}", tpl.name, tpl.language),
+            })
+            .collect(),
+        Err(e) => return page_error(t, e.into()),
+    };
+    render(&ChatsPage { shell: Shell::new(t, &auth, "/chats"), t, chats, open, templates })
 }
 
 fn bubbles(t: &Catalog, messages: &[MessageRow]) -> Vec<Bubble> {
