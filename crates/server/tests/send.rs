@@ -233,3 +233,37 @@ async fn customer_media_is_downloaded_checked_and_served_only_in_scope() {
         assert_eq!(other.http.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn locations_and_reactions_are_sent_in_metas_shape() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let wamid = s.simulator.customer_writes(CUSTOMER, "Jane", "Where are you?").await.unwrap();
+        let conversation = conversation_id(&s.admin).await;
+        let location = json!({"type": "location", "location": {"latitude": 51.5072, "longitude": -0.1276, "name": "Acme Shop", "address": "1 High St"}});
+        let (status, queued) = reply(&s.admin, conversation, location).await;
+        assert_eq!(status, StatusCode::CREATED, "{queued}");
+        wait_for(&s.admin, conversation, queued["id"].as_i64().unwrap(), |m| m["status"] == "read").await;
+        let (status, queued) =
+            reply(&s.admin, conversation, json!({"type": "reaction", "message_id": wamid, "emoji": "👍"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{queued}");
+        wait_for(&s.admin, conversation, queued["id"].as_i64().unwrap(), |m| m["status"] == "read").await;
+        let bodies: Vec<Value> = s.simulator.received().into_iter().map(|r| r.body).collect();
+        assert_eq!(
+            bodies[0]["location"],
+            json!({"latitude": 51.5072, "longitude": -0.1276, "name": "Acme Shop", "address": "1 High St"})
+        );
+        assert_eq!(bodies[1]["reaction"], json!({"message_id": wamid, "emoji": "👍"}));
+        let bad = json!({"type": "location", "location": {"latitude": 95.0, "longitude": 0.0}});
+        let (status, body) = reply(&s.admin, conversation, bad).await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("location.latitude"))
+        );
+        let (status, body) =
+            reply(&s.admin, conversation, json!({"type": "reaction", "message_id": "wamid.elsewhere", "emoji": "👍"}))
+                .await;
+        assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("message_id")));
+        assert_eq!(s.simulator.received().len(), 2, "refused sends never reach Meta");
+    }
+}

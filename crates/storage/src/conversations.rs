@@ -169,3 +169,19 @@ pub async fn last_inbound_wamid(db: &Db, company_id: i64, conversation: i64) -> 
         .await?;
     Ok(row.map(|(w,)| w))
 }
+
+/// Does the conversation hold a message with this wamid (a reaction's target)?
+pub async fn has_message(db: &Db, company_id: i64, conversation: i64, wamid: &str) -> Result<bool> {
+    let found: Option<(i64,)> = db
+        .optional(
+            Query::select()
+                .column(Messages::Id)
+                .from(Messages::Table)
+                .and_where(Expr::col(Messages::CompanyId).eq(company_id))
+                .and_where(Expr::col(Messages::ConversationId).eq(conversation))
+                .and_where(Expr::col(Messages::Wamid).eq(wamid))
+                .limit(1),
+        )
+        .await?;
+    Ok(found.is_some())
+}

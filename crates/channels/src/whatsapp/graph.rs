@@ -20,8 +20,25 @@ pub struct GraphClient {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Outbound {
-    Text { body: String },
-    Template { name: String, language: String, parameters: Vec<String> },
+    Text {
+        body: String,
+    },
+    Template {
+        name: String,
+        language: String,
+        parameters: Vec<String>,
+    },
+    Location {
+        latitude: f64,
+        longitude: f64,
+        name: Option<String>,
+        address: Option<String>,
+    },
+    /// An emoji on one of the conversation's messages; an empty emoji removes it.
+    Reaction {
+        message_id: String,
+        emoji: String,
+    },
 }
 
 /// What `GET /{media-id}` answers.
@@ -84,6 +101,21 @@ impl Outbound {
                     template["components"] = json!([{"type": "body", "parameters": params}]);
                 }
                 body["template"] = template;
+            }
+            Outbound::Location { latitude, longitude, name, address } => {
+                body["type"] = json!("location");
+                let mut location = json!({"latitude": latitude, "longitude": longitude});
+                if let Some(name) = name {
+                    location["name"] = json!(name);
+                }
+                if let Some(address) = address {
+                    location["address"] = json!(address);
+                }
+                body["location"] = location;
+            }
+            Outbound::Reaction { message_id, emoji } => {
+                body["type"] = json!("reaction");
+                body["reaction"] = json!({"message_id": message_id, "emoji": emoji});
             }
         }
         if let Some(id) = reply_to {
@@ -188,6 +220,17 @@ mod tests {
                 .to_json("4477", None);
         assert_eq!(template["template"]["language"]["code"], "en_US");
         assert_eq!(template["template"]["components"][0]["parameters"][0], json!({"type": "text", "text": "42"}));
+    }
+
+    #[test]
+    fn location_and_reaction_bodies_have_metas_shape() {
+        let location =
+            Outbound::Location { latitude: 51.5, longitude: -0.12, name: Some("Shop".into()), address: None }
+                .to_json("4477", None);
+        assert_eq!(location["location"], json!({"latitude": 51.5, "longitude": -0.12, "name": "Shop"}));
+        let reaction = Outbound::Reaction { message_id: "wamid.1".into(), emoji: "👍".into() }.to_json("4477", None);
+        assert_eq!(reaction["type"], "reaction");
+        assert_eq!(reaction["reaction"], json!({"message_id": "wamid.1", "emoji": "👍"}));
     }
 
     #[test]

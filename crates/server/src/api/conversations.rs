@@ -12,7 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use rapport_channels::whatsapp::graph::Outbound;
 use rapport_domain::template::{ParameterRefusal, check_parameters};
-use rapport_domain::values::{multiline_text, required_text};
+use rapport_domain::values::{multiline_text, optional_text, required_text};
 use rapport_domain::{Grant, window};
 use rapport_storage::outbox::{self, NewSend};
 use rapport_storage::{conversations, now_ms, templates};
@@ -70,8 +70,34 @@ pub struct TemplateRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SendRequest {
-    Text { text: String, reply_to: Option<String> },
-    Template { template: TemplateRequest, reply_to: Option<String> },
+    Text {
+        text: String,
+        reply_to: Option<String>,
+    },
+    Template {
+        template: TemplateRequest,
+        reply_to: Option<String>,
+    },
+    Location {
+        location: LocationRequest,
+        reply_to: Option<String>,
+    },
+    /// React to a message of this conversation (by wamid); an empty emoji removes the reaction.
+    Reaction {
+        message_id: String,
+        emoji: String,
+    },
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationRequest {
+    #[schema(minimum = -90, maximum = 90)]
+    pub latitude: f64,
+    #[schema(minimum = -180, maximum = 180)]
+    pub longitude: f64,
+    pub name: Option<String>,
+    pub address: Option<String>,
 }
 
 /// Longest text WhatsApp accepts in one message.
@@ -109,14 +135,7 @@ pub async fn send(
             if text.is_empty() {
                 return Err(ApiError::invalid("text", "is required"));
             }
-            if !window::is_open(conversation.last_inbound_at, now_ms()) {
-                return Err(ApiError::Rule {
-                    code: "window_closed",
-                    message: "the 24-hour customer service window is closed: the customer has not written in the last \
-                              24 hours, so only an approved template can be sent"
-                        .into(),
-                });
-            }
+            require_window(&conversation)?;
             (Outbound::Text { body: text.clone() }, text, reply_to)
         }
         SendRequest::Template { template, reply_to } => {
@@ -148,10 +167,47 @@ pub async fn send(
             let shown = format!("[{name}] {}", template.parameters.join(" · "));
             (Outbound::Template { name, language, parameters: template.parameters }, shown, reply_to)
         }
+        SendRequest::Location { location, reply_to } => {
+            require_window(&conversation)?;
+            if !(-90.0..=90.0).contains(&location.latitude) {
+                return Err(ApiError::invalid("location.latitude", "must be between -90 and 90"));
+            }
+            if !(-180.0..=180.0).contains(&location.longitude) {
+                return Err(ApiError::invalid("location.longitude", "must be between -180 and 180"));
+            }
+            let name = location
+                .name
+                .as_deref()
+                .map(|n| optional_text("location.name", n, 256))
+                .transpose()?
+                .filter(|n| !n.is_empty());
+            let address = location
+                .address
+                .as_deref()
+                .map(|a| optional_text("location.address", a, 512))
+                .transpose()?
+                .filter(|a| !a.is_empty());
+            let shown = [name.clone(), address.clone()].into_iter().flatten().collect::<Vec<_>>().join(", ");
+            let outbound =
+                Outbound::Location { latitude: location.latitude, longitude: location.longitude, name, address };
+            (outbound, shown, reply_to)
+        }
+        SendRequest::Reaction { message_id, emoji } => {
+            require_window(&conversation)?;
+            if emoji.chars().count() > 8 || emoji.chars().any(|c| c.is_alphanumeric() || c.is_whitespace()) {
+                return Err(ApiError::invalid("emoji", "must be one emoji, or empty to remove the reaction"));
+            }
+            if !conversations::has_message(&state.db, auth.scope.company_id(), conversation.id, &message_id).await? {
+                return Err(ApiError::invalid("message_id", "is not a message of this conversation"));
+            }
+            (Outbound::Reaction { message_id: message_id.clone(), emoji: emoji.clone() }, emoji, None)
+        }
     };
     let kind = match outbound {
         Outbound::Text { .. } => "text",
         Outbound::Template { .. } => "template",
+        Outbound::Location { .. } => "location",
+        Outbound::Reaction { .. } => "reaction",
     };
     let payload = outbound.to_json(&wa_id, reply_to.as_deref());
     let message_id = outbox::enqueue(
@@ -202,4 +258,17 @@ pub async fn media(State(state): State<AppState>, auth: Auth, Id(id): Id) -> Api
         ],
         bytes,
     ))
+}
+
+/// Free-form messages (anything but a template) need the 24-hour window open.
+fn require_window(conversation: &conversations::ConversationRow) -> ApiResult<()> {
+    if window::is_open(conversation.last_inbound_at, now_ms()) {
+        return Ok(());
+    }
+    Err(ApiError::Rule {
+        code: "window_closed",
+        message: "the 24-hour customer service window is closed: the customer has not written in the last 24 hours, \
+                  so only an approved template can be sent"
+            .into(),
+    })
 }
