@@ -6,6 +6,7 @@
 //! - [`visibility`]: who may see which staff and departments, and who may grant what.
 //! - [`values`]: validated input values (account, names, passwords).
 
+pub mod attachment;
 pub mod grants;
 pub mod message;
 pub mod retry;

@@ -91,6 +91,7 @@ impl AppState {
         let outbox = outbox::start(
             db.clone(),
             outbox::Settings {
+                media_dir: config.media_dir.clone(),
                 graph: graph.clone(),
                 secrets: config.secrets.clone(),
                 workers: config.send_workers,

@@ -3,7 +3,7 @@
 //! backoff, or dead-lettered with Meta's error shown on the message.
 
 use rand::Rng;
-use rapport_channels::whatsapp::graph::GraphClient;
+use rapport_channels::whatsapp::graph::{GraphClient, GraphError, PENDING_UPLOAD, PendingUpload};
 use rapport_domain::retry;
 use rapport_storage::jobs::{self, Job};
 use rapport_storage::outbox;
@@ -47,6 +47,8 @@ impl Pacer {
 }
 
 pub struct Settings {
+    /// Where uploaded attachments are read from.
+    pub media_dir: std::path::PathBuf,
     pub graph: GraphClient,
     pub secrets: SecretBox,
     pub workers: usize,
@@ -74,11 +76,16 @@ async fn send(db: &Db, settings: &Settings, pacer: &Pacer, job: &Job) -> Result<
     let Ok(token) = settings.secrets.open(&sealed_token) else {
         return outbox::bury(db, job, 0, "the number's access token cannot be read; reconnect the number").await;
     };
-    let Ok(payload) = serde_json::from_str::<serde_json::Value>(&job.payload_json) else {
+    let Ok(mut payload) = serde_json::from_str::<serde_json::Value>(&job.payload_json) else {
         return outbox::bury(db, job, 0, "the queued message is damaged").await;
     };
     pacer.wait_turn(job.number_id).await;
-    match settings.graph.send(&phone_number_id, &token, &payload).await {
+    let sent = async {
+        attach_upload(settings, &phone_number_id, &token, &mut payload).await?;
+        settings.graph.send(&phone_number_id, &token, &payload).await
+    }
+    .await;
+    match sent {
         Ok(wamid) => outbox::complete(db, job, &wamid).await,
         Err(e) if e.retryable && retry::may_retry(job.attempts) => {
             let delay = retry::delay_ms(job.attempts, rand::rng().random::<f64>());
@@ -113,4 +120,31 @@ pub fn mark_read(state: &crate::AppState, company_id: i64, conversation: i64, nu
             tracing::info!(conversation, error = %e, "could not mark the chat read at Meta");
         }
     });
+}
+
+/// Uploads a queued attachment to Meta and puts its media id into the payload.
+async fn attach_upload(
+    settings: &Settings,
+    phone_number_id: &str,
+    token: &str,
+    payload: &mut serde_json::Value,
+) -> Result<(), GraphError> {
+    let Some(pending) = payload.get(PENDING_UPLOAD).cloned() else { return Ok(()) };
+    let upload: PendingUpload = serde_json::from_value(pending).map_err(|e| GraphError {
+        code: 0,
+        title: format!("the queued attachment is damaged: {e}"),
+        retryable: false,
+    })?;
+    let bytes = tokio::fs::read(settings.media_dir.join(&upload.path)).await.map_err(|e| GraphError {
+        code: 0,
+        title: format!("the attachment is gone from the media store: {e}"),
+        retryable: false,
+    })?;
+    let media_id = settings.graph.upload(phone_number_id, token, bytes, &upload.mime_type, &upload.filename).await?;
+    let kind = payload["type"].as_str().unwrap_or_default().to_string();
+    payload[kind.as_str()]["id"] = serde_json::json!(media_id);
+    if let Some(object) = payload.as_object_mut() {
+        object.remove(PENDING_UPLOAD);
+    }
+    Ok(())
 }

@@ -267,3 +267,56 @@ async fn locations_and_reactions_are_sent_in_metas_shape() {
         assert_eq!(s.simulator.received().len(), 2, "refused sends never reach Meta");
     }
 }
+
+#[tokio::test]
+async fn attachments_are_checked_uploaded_to_meta_first_and_sent_by_media_id() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        s.simulator.customer_writes(CUSTOMER, "Jane", "Send me the brochure").await.unwrap();
+        let conversation = conversation_id(&s.admin).await;
+        let upload = |bytes: Vec<u8>, content_type: &'static str, name: &'static str| {
+            s.admin
+                .http
+                .post(format!("{}/api/v1/uploads?filename={name}", s.admin.base))
+                .header("X-CSRF-Token", s.admin.csrf.clone().unwrap())
+                .header("Content-Type", content_type)
+                .body(bytes)
+                .send()
+        };
+        let pdf = b"%PDF-1.7 brochure".to_vec();
+        let response = upload(pdf.clone(), "application/pdf", "brochure.pdf").await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let uploaded: Value = response.json().await.unwrap();
+        assert_eq!(uploaded["kind"], "document");
+        // Wrong or unacceptable types are refused before anything is stored.
+        assert_eq!(
+            upload(b"<svg/>".to_vec(), "image/svg+xml", "x.svg").await.unwrap().status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            upload(b"MZ\x90".to_vec(), "image/png", "x.png").await.unwrap().status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let (status, body) = reply(&s.admin, conversation, json!({"type": "image", "upload_id": uploaded["id"]})).await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("upload_id")),
+            "a PDF is not an image"
+        );
+
+        let send = json!({"type": "document", "upload_id": uploaded["id"], "caption": "Our spring brochure"});
+        let (status, queued) = reply(&s.admin, conversation, send).await;
+        assert_eq!(status, StatusCode::CREATED, "{queued}");
+        wait_for(&s.admin, conversation, queued["id"].as_i64().unwrap(), |m| m["status"] == "read").await;
+        let uploads = s.simulator.uploads();
+        assert_eq!(uploads.len(), 1);
+        assert_eq!((uploads[0].mime_type.as_str(), uploads[0].filename.as_str()), ("application/pdf", "brochure.pdf"));
+        assert_eq!(uploads[0].bytes, pdf);
+        let sent = &s.simulator.received().into_iter().find(|r| r.accepted_as.is_some()).unwrap().body;
+        assert_eq!(
+            sent["document"],
+            json!({"id": uploads[0].id, "caption": "Our spring brochure", "filename": "brochure.pdf"})
+        );
+        assert!(sent.get("_upload").is_none(), "our bookkeeping never reaches Meta");
+    }
+}

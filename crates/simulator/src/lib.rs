@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use rapport_channels::whatsapp::signature;
@@ -36,6 +36,15 @@ pub enum Failure {
     Error { code: i64, title: String },
 }
 
+/// A file Rapport uploaded to send.
+#[derive(Clone, Debug)]
+pub struct Uploaded {
+    pub id: String,
+    pub mime_type: String,
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
 /// A request Rapport made to the Graph API.
 #[derive(Clone, Debug)]
 pub struct Received {
@@ -59,6 +68,7 @@ struct Shared {
     status_delay: Duration,
     /// Media the simulated customers sent: id -> (mime type, bytes).
     media: Mutex<HashMap<String, (String, Vec<u8>)>>,
+    uploads: Mutex<Vec<Uploaded>>,
     base_url: String,
     counter: AtomicU64,
     http: reqwest::Client,
@@ -89,12 +99,14 @@ impl Simulator {
             rate_limit: 80,
             status_delay: Duration::from_millis(30),
             media: Mutex::new(HashMap::new()),
+            uploads: Mutex::new(Vec::new()),
             base_url: base_url.clone(),
             counter: AtomicU64::new(0),
             http: reqwest::Client::new(),
         });
         let app = Router::new()
             .route("/{version}/{phone_number_id}/messages", post(messages))
+            .route("/{version}/{phone_number_id}/media", post(upload))
             .route("/{version}/{media_id}", get(media_info))
             .route("/download/{media_id}", get(download))
             .with_state(shared.clone());
@@ -119,6 +131,11 @@ impl Simulator {
     /// Makes the next sends run into these failures, in order.
     pub fn fail_next(&self, failures: impl IntoIterator<Item = Failure>) {
         lock(&self.shared.failures).extend(failures);
+    }
+
+    /// Every file Rapport uploaded, in order.
+    pub fn uploads(&self) -> Vec<Uploaded> {
+        lock(&self.shared.uploads).clone()
     }
 
     /// Every request Rapport sent, in order.
@@ -182,6 +199,40 @@ fn hex(bytes: &[u8]) -> String {
 fn authorised(shared: &Shared, headers: &HeaderMap) -> bool {
     headers.get("authorization").and_then(|v| v.to_str().ok())
         == Some(&format!("Bearer {}", shared.account.access_token))
+}
+
+/// `POST /{version}/{phone-number-id}/media`: a multipart upload (`messaging_product`, `type`, `file`).
+async fn upload(
+    State(shared): State<Arc<Shared>>,
+    Path((_version, phone_number_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> (StatusCode, Json<Value>) {
+    if !authorised(&shared, &headers) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token");
+    }
+    if phone_number_id != shared.account.phone_number_id {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "Unsupported post request. Object does not exist");
+    }
+    let (mut product, mut file) = (None, None);
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("messaging_product") => product = field.text().await.ok(),
+            Some("file") => {
+                let mime = field.content_type().unwrap_or("application/octet-stream").to_string();
+                let name = field.file_name().unwrap_or("file").to_string();
+                file = field.bytes().await.ok().map(|b| (mime, name, b.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let (Some("whatsapp"), Some((mime_type, filename, bytes))) = (product.as_deref(), file) else {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "(#100) messaging_product and file are required");
+    };
+    let id = format!("{}", 800_000_000 + shared.counter.fetch_add(1, Ordering::Relaxed));
+    lock(&shared.media).insert(id.clone(), (mime_type.clone(), bytes.clone()));
+    lock(&shared.uploads).push(Uploaded { id: id.clone(), mime_type, filename, bytes });
+    (StatusCode::OK, Json(json!({"id": id})))
 }
 
 /// `GET /{version}/{media-id}`: where to download a customer's media.
@@ -311,6 +362,12 @@ async fn messages(
             100,
             &format!("(#100) Invalid parameter: the {kind} object is missing or incomplete"),
         );
+    }
+    if ["image", "video", "audio", "document", "sticker"].contains(&kind) {
+        let id = body[kind]["id"].as_str().unwrap_or_default();
+        if !lock(&shared.media).contains_key(id) {
+            return graph_error(StatusCode::BAD_REQUEST, 131053, "Media upload error: unknown media id");
+        }
     }
     if let Some(failure) = lock(&shared.failures).pop_front() {
         return match failure {

@@ -22,6 +22,7 @@ pub mod staff;
 pub mod templates;
 pub mod testing;
 pub mod throttle;
+pub mod uploads;
 
 pub use db::{Backend, Db, Tx};
 pub use error::StorageError;

@@ -211,3 +211,16 @@ pub enum Templates {
     UpdatedAt,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Uploads {
+    Table,
+    Id,
+    CompanyId,
+    StaffId,
+    Filename,
+    MimeType,
+    Size,
+    Path,
+    CreatedAt,
+}

@@ -39,6 +39,37 @@ pub enum Outbound {
         message_id: String,
         emoji: String,
     },
+    /// An attachment (`image`, `video`, `audio`, `document`, `sticker`) still to be uploaded.
+    Media {
+        kind: String,
+        upload: PendingUpload,
+        caption: Option<String>,
+    },
+}
+
+/// A local file to upload to Meta before the message that carries it is sent.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PendingUpload {
+    /// Relative to the media directory.
+    pub path: String,
+    pub mime_type: String,
+    pub filename: String,
+}
+
+/// The key under which a queued payload names its pending upload.
+pub const PENDING_UPLOAD: &str = "_upload";
+
+impl Outbound {
+    /// The WhatsApp message type.
+    pub fn kind(&self) -> &str {
+        match self {
+            Outbound::Text { .. } => "text",
+            Outbound::Template { .. } => "template",
+            Outbound::Location { .. } => "location",
+            Outbound::Reaction { .. } => "reaction",
+            Outbound::Media { kind, .. } => kind,
+        }
+    }
 }
 
 /// What `GET /{media-id}` answers.
@@ -117,6 +148,19 @@ impl Outbound {
                 body["type"] = json!("reaction");
                 body["reaction"] = json!({"message_id": message_id, "emoji": emoji});
             }
+            Outbound::Media { kind, upload, caption } => {
+                body["type"] = json!(kind);
+                let mut media = json!({});
+                if let Some(caption) = caption.as_ref().filter(|_| kind != "audio" && kind != "sticker") {
+                    media["caption"] = json!(caption);
+                }
+                if kind == "document" {
+                    media["filename"] = json!(upload.filename);
+                }
+                body[kind.as_str()] = media;
+                // Replaced by Meta's media id once the worker has uploaded the file.
+                body[PENDING_UPLOAD] = json!(upload);
+            }
         }
         if let Some(id) = reply_to {
             body["context"] = json!({"message_id": id});
@@ -186,6 +230,38 @@ impl GraphClient {
             bytes.extend_from_slice(&chunk);
         }
         Ok(bytes)
+    }
+
+    /// Uploads a file to send (`POST /{phone-number-id}/media`); answers Meta's media id.
+    pub async fn upload(
+        &self,
+        phone_number_id: &str,
+        token: &str,
+        bytes: Vec<u8>,
+        mime_type: &str,
+        filename: &str,
+    ) -> Result<String, GraphError> {
+        let url = format!("{}/{}/{phone_number_id}/media", self.base_url, self.version);
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(filename.to_string())
+            .mime_str(mime_type)
+            .map_err(|e| GraphError { code: 0, title: format!("bad media type: {e}"), retryable: false })?;
+        let form = reqwest::multipart::Form::new()
+            .text("messaging_product", "whatsapp")
+            .text("type", mime_type.to_string())
+            .part("file", part);
+        let response =
+            self.http.post(url).bearer_auth(token).multipart(form).send().await.map_err(|e| GraphError::network(&e))?;
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        if !(200..300).contains(&status) {
+            return Err(GraphError::from_response(status, &answer));
+        }
+        answer["id"].as_str().map(String::from).ok_or_else(|| GraphError {
+            code: 0,
+            title: "the upload was accepted but no media id came back".into(),
+            retryable: false,
+        })
     }
 
     /// Marks a customer's message as read (blue ticks on their side).

@@ -87,6 +87,30 @@ pub enum SendRequest {
         message_id: String,
         emoji: String,
     },
+    /// A file uploaded with `POST /api/v1/uploads`, with an optional caption.
+    Image {
+        upload_id: i64,
+        caption: Option<String>,
+        reply_to: Option<String>,
+    },
+    Video {
+        upload_id: i64,
+        caption: Option<String>,
+        reply_to: Option<String>,
+    },
+    Audio {
+        upload_id: i64,
+        reply_to: Option<String>,
+    },
+    Document {
+        upload_id: i64,
+        caption: Option<String>,
+        reply_to: Option<String>,
+    },
+    Sticker {
+        upload_id: i64,
+        reply_to: Option<String>,
+    },
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -192,6 +216,21 @@ pub async fn send(
                 Outbound::Location { latitude: location.latitude, longitude: location.longitude, name, address };
             (outbound, shown, reply_to)
         }
+        SendRequest::Image { upload_id, caption, reply_to } => {
+            attachment(&state, &auth, &conversation, "image", upload_id, caption, reply_to).await?
+        }
+        SendRequest::Video { upload_id, caption, reply_to } => {
+            attachment(&state, &auth, &conversation, "video", upload_id, caption, reply_to).await?
+        }
+        SendRequest::Audio { upload_id, reply_to } => {
+            attachment(&state, &auth, &conversation, "audio", upload_id, None, reply_to).await?
+        }
+        SendRequest::Document { upload_id, caption, reply_to } => {
+            attachment(&state, &auth, &conversation, "document", upload_id, caption, reply_to).await?
+        }
+        SendRequest::Sticker { upload_id, reply_to } => {
+            attachment(&state, &auth, &conversation, "sticker", upload_id, None, reply_to).await?
+        }
         SendRequest::Reaction { message_id, emoji } => {
             require_window(&conversation)?;
             if emoji.chars().count() > 8 || emoji.chars().any(|c| c.is_alphanumeric() || c.is_whitespace()) {
@@ -203,12 +242,7 @@ pub async fn send(
             (Outbound::Reaction { message_id: message_id.clone(), emoji: emoji.clone() }, emoji, None)
         }
     };
-    let kind = match outbound {
-        Outbound::Text { .. } => "text",
-        Outbound::Template { .. } => "template",
-        Outbound::Location { .. } => "location",
-        Outbound::Reaction { .. } => "reaction",
-    };
+    let kind = outbound.kind();
     let payload = outbound.to_json(&wa_id, reply_to.as_deref());
     let message_id = outbox::enqueue(
         &state.db,
@@ -271,4 +305,40 @@ fn require_window(conversation: &conversations::ConversationRow) -> ApiResult<()
                   so only an approved template can be sent"
             .into(),
     })
+}
+
+/// An attachment send: the upload must be the company's and of the kind asked for; the send
+/// worker uploads it to Meta first (the payload's `_upload` names the file).
+async fn attachment(
+    state: &AppState,
+    auth: &Auth,
+    conversation: &conversations::ConversationRow,
+    kind: &'static str,
+    upload_id: i64,
+    caption: Option<String>,
+    reply_to: Option<String>,
+) -> ApiResult<(Outbound, String, Option<String>)> {
+    require_window(conversation)?;
+    let upload = rapport_storage::uploads::get(&state.db, auth.scope.company_id(), upload_id)
+        .await
+        .map_err(|_| ApiError::invalid("upload_id", "no such upload"))?;
+    let actual = rapport_domain::attachment::kind_for(&upload.mime_type).map(|k| k.kind);
+    if actual != Some(kind) {
+        return Err(ApiError::invalid(
+            "upload_id",
+            format!("this upload is a {}, not a {kind}", actual.unwrap_or("file")),
+        ));
+    }
+    let caption = caption.as_deref().map(|c| multiline_text("caption", c, 1024)).transpose()?.filter(|c| !c.is_empty());
+    let shown = caption.clone().unwrap_or_else(|| upload.filename.clone());
+    let outbound = Outbound::Media {
+        kind: kind.to_string(),
+        upload: rapport_channels::whatsapp::graph::PendingUpload {
+            path: upload.path,
+            mime_type: upload.mime_type,
+            filename: upload.filename,
+        },
+        caption,
+    };
+    Ok((outbound, shown, reply_to))
 }

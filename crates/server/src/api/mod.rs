@@ -11,6 +11,7 @@ mod schema;
 mod session;
 mod staff;
 mod templates;
+mod uploads;
 
 use crate::AppState;
 use axum::Json;
@@ -79,7 +80,11 @@ fn api_router() -> OpenApiRouter<AppState> {
 }
 
 pub fn router() -> Router<AppState> {
-    let (router, doc) = api_router().split_for_parts();
+    // Attachments may be large; only this route accepts bodies beyond the default limit.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(uploads::create))
+        .layer(axum::extract::DefaultBodyLimit::max(uploads::MAX_UPLOAD));
+    let (router, doc) = api_router().merge(uploads).split_for_parts();
     let doc = std::sync::Arc::new(doc);
     router
         .route("/api/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
