@@ -62,4 +62,15 @@ describe("whatsapp", () => {
     const reply = page.locator(".bubble.out", { hasText: "Thanks for writing!" });
     assert.equal(await reply.locator(".ticks.read").textContent(), "✓✓");
   });
+
+  test("a picture is attached in the composer and sent with its caption", async () => {
+    const png = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000202a3ec6f7d0000000049454e44ae426082", "hex");
+    await page.locator('input[name="files"]').setInputFiles({ name: "jacket.png", mimeType: "image/png", buffer: png });
+    await page.getByLabel("Write a reply…").fill("This one?");
+    await page.getByRole("button", { name: "Send" }).click();
+    await expectToast(page, "Message queued");
+    const bubble = page.locator(".bubble.out", { hasText: "This one?" });
+    await bubble.waitFor();
+    assert.match(await bubble.textContent(), /This one\?/);
+  });
 });

@@ -77,10 +77,33 @@ function showFormError(form, result) {
   else toast(errorMessage(result), "error");
 }
 
+// The chat composer: text, or up to 5 attachments (uploaded first, the text as the first caption).
+async function sendComposed(form) {
+  const files = [...(form.elements.namedItem("files")?.files || [])];
+  const text = form.elements.namedItem("text").value.trim();
+  if (files.length > 5) return showFormError(form, { data: { error: { message: form.dataset.tooMany } } });
+  if (!files.length) return api("POST", form.dataset.api, { type: "text", text });
+  let last;
+  for (const [i, file] of files.entries()) {
+    const uploaded = await api("POST", `/api/v1/uploads?filename=${encodeURIComponent(file.name)}`, file, file.type);
+    if (!uploaded.ok) return uploaded;
+    const message = { type: uploaded.data.kind, upload_id: uploaded.data.id };
+    if (i === 0 && text && !["audio", "sticker"].includes(uploaded.data.kind)) message.caption = text;
+    last = await api("POST", form.dataset.api, message);
+    if (!last.ok) return last;
+  }
+  return last;
+}
+
 async function submitForm(event) {
   const form = event.target;
   if (!form.dataset.api) return;
   event.preventDefault();
+  if (form.dataset.compose !== undefined) {
+    const result = await sendComposed(form);
+    if (!result) return;
+    return result.ok ? toastAfterReload(form.dataset.success) : showFormError(form, result);
+  }
   const button = form.querySelector('[type="submit"]');
   if (button) button.disabled = true;
   try {
