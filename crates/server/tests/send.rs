@@ -320,3 +320,29 @@ async fn attachments_are_checked_uploaded_to_meta_first_and_sent_by_media_id() {
         assert!(sent.get("_upload").is_none(), "our bookkeeping never reaches Meta");
     }
 }
+
+#[tokio::test]
+async fn templates_are_synced_from_meta_and_only_approved_ones_send() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let number = s.admin.all("/api/v1/numbers").await[0]["id"].clone();
+        let (status, body) = s.admin.post("/api/v1/templates/sync", json!({"number_id": number})).await;
+        assert_eq!((status, body["synced"].as_i64()), (StatusCode::OK, Some(3)), "{body}");
+        let (status, _) = s.admin.post("/api/v1/templates/sync", json!({"number_id": number})).await;
+        assert_eq!(status, StatusCode::OK, "syncing again refreshes, never duplicates");
+        let list = s.admin.all("/api/v1/templates").await;
+        assert_eq!(list.len(), 3);
+        let reminder = list.iter().find(|t| t["name"] == "appointment_reminder").unwrap();
+        assert_eq!((reminder["language"].as_str(), reminder["parameter_count"].as_i64()), (Some("vi"), Some(2)));
+        s.simulator.customer_writes(CUSTOMER, "Jane", "Hi").await.unwrap();
+        let conversation = conversation_id(&s.admin).await;
+        let pending = json!({"type": "template", "template": {"name": "spring_sale", "language": "ro"}});
+        let (status, body) = reply(&s.admin, conversation, pending).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("template_not_approved"))
+        );
+        let (status, _) = s.admin.post("/api/v1/templates/sync", json!({"number_id": 999_999})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

@@ -108,6 +108,7 @@ impl Simulator {
             .route("/{version}/{phone_number_id}/messages", post(messages))
             .route("/{version}/{phone_number_id}/media", post(upload))
             .route("/{version}/{media_id}", get(media_info))
+            .route("/{version}/{waba_id}/message_templates", get(message_templates))
             .route("/download/{media_id}", get(download))
             .with_state(shared.clone());
         tokio::spawn(async move {
@@ -233,6 +234,29 @@ async fn upload(
     lock(&shared.media).insert(id.clone(), (mime_type.clone(), bytes.clone()));
     lock(&shared.uploads).push(Uploaded { id: id.clone(), mime_type, filename, bytes });
     (StatusCode::OK, Json(json!({"id": id})))
+}
+
+/// `GET /{version}/{waba-id}/message_templates`: the account's approved templates.
+async fn message_templates(
+    State(shared): State<Arc<Shared>>,
+    Path((_version, waba_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> (StatusCode, Json<Value>) {
+    if !authorised(&shared, &headers) {
+        return graph_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token");
+    }
+    if waba_id != shared.account.waba_id {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "Unsupported get request. Object does not exist");
+    }
+    let data = json!([
+        {"name": "order_ready", "language": "en_US", "status": "APPROVED", "category": "UTILITY", "id": "5001",
+         "components": [{"type": "BODY", "text": "Hello {{1}}, your order {{2}} is ready for pickup."}]},
+        {"name": "appointment_reminder", "language": "vi", "status": "APPROVED", "category": "UTILITY", "id": "5002",
+         "components": [{"type": "BODY", "text": "Xin chào {{1}}, lịch hẹn của bạn vào {{2}}."}]},
+        {"name": "spring_sale", "language": "ro", "status": "PENDING", "category": "MARKETING", "id": "5003",
+         "components": [{"type": "BODY", "text": "Reduceri de primăvară!"}]}
+    ]);
+    (StatusCode::OK, Json(json!({"data": data, "paging": {"cursors": {"before": "A", "after": "B"}}})))
 }
 
 /// `GET /{version}/{media-id}`: where to download a customer's media.

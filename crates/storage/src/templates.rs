@@ -166,3 +166,54 @@ pub async fn apply_status(
     )
     .await
 }
+
+/// Adds or refreshes a template as Meta lists it (matched by account, name and language).
+pub async fn upsert(db: &Db, company_id: i64, t: TemplateFields<'_>) -> Result<()> {
+    let now = now_ms();
+    db.run(
+        Query::insert()
+            .into_table(Templates::Table)
+            .columns([
+                Templates::CompanyId,
+                Templates::WabaId,
+                Templates::Name,
+                Templates::Language,
+                Templates::Category,
+                Templates::Status,
+                Templates::ComponentsJson,
+                Templates::ParameterCount,
+                Templates::UpdatedAt,
+                Templates::CreatedAt,
+            ])
+            .values_panic([
+                company_id.into(),
+                t.waba_id.into(),
+                t.name.into(),
+                t.language.into(),
+                t.category.into(),
+                t.status.into(),
+                t.components_json.into(),
+                t.parameter_count.into(),
+                now.into(),
+                now.into(),
+            ])
+            .on_conflict(
+                sea_query::OnConflict::columns([
+                    Templates::CompanyId,
+                    Templates::WabaId,
+                    Templates::Name,
+                    Templates::Language,
+                ])
+                .update_columns([
+                    Templates::Category,
+                    Templates::Status,
+                    Templates::ComponentsJson,
+                    Templates::ParameterCount,
+                    Templates::UpdatedAt,
+                ])
+                .to_owned(),
+            ),
+    )
+    .await?;
+    Ok(())
+}

@@ -264,6 +264,26 @@ impl GraphClient {
         })
     }
 
+    /// The WhatsApp Business Account's templates as Meta lists them (every page).
+    pub async fn templates(&self, waba_id: &str, token: &str) -> Result<Vec<Value>, GraphError> {
+        let mut url = format!("{}/{}/{waba_id}/message_templates?limit=100", self.base_url, self.version);
+        let mut all = Vec::new();
+        for _ in 0..50 {
+            let response = self.http.get(&url).bearer_auth(token).send().await.map_err(|e| GraphError::network(&e))?;
+            let status = response.status().as_u16();
+            let page: Value = response.json().await.unwrap_or(Value::Null);
+            if !(200..300).contains(&status) {
+                return Err(GraphError::from_response(status, &page));
+            }
+            all.extend(page["data"].as_array().cloned().unwrap_or_default());
+            match page["paging"]["next"].as_str() {
+                Some(next) => url = next.to_string(),
+                None => break,
+            }
+        }
+        Ok(all)
+    }
+
     /// Marks a customer's message as read (blue ticks on their side).
     pub async fn mark_read(&self, phone_number_id: &str, token: &str, wamid: &str) -> Result<(), GraphError> {
         let url = format!("{}/{}/{phone_number_id}/messages", self.base_url, self.version);

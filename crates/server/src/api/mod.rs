@@ -77,6 +77,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::media))
         .routes(routes!(templates::list, templates::create))
         .routes(routes!(templates::replace, templates::delete))
+        .routes(routes!(templates::sync))
 }
 
 pub fn router() -> Router<AppState> {

@@ -193,3 +193,58 @@ pub async fn delete(State(state): State<AppState>, auth: Auth, Id(id): Id) -> Ap
     templates::delete(&state.db, auth.scope.company_id(), &auth.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncRequest {
+    /// A connected number of the account whose templates to fetch.
+    pub number_id: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SyncView {
+    /// Templates added or refreshed.
+    pub synced: usize,
+}
+
+/// Fetch the account's templates from Meta into the catalogue.
+#[utoipa::path(post, path = "/api/v1/templates/sync", tag = "templates", request_body = SyncRequest,
+    responses(
+        (status = 200, description = "Synced", body = SyncView),
+        (status = 422, description = "Meta refused (`graph_error`) or an invalid number", body = ErrorBody),
+        WriteErrors,
+    ))]
+pub async fn sync(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<SyncRequest>,
+) -> ApiResult<Json<SyncView>> {
+    auth.require(Grant::MenuNumbers)?;
+    let number = rapport_storage::numbers::get(&state.db, &auth.scope, body.number_id)
+        .await
+        .map_err(|_| ApiError::invalid("number_id", "no such number"))?;
+    let (_, sealed) = rapport_storage::jobs::sender(&state.db, number.id).await?;
+    let token = state.config.secrets.open(&sealed).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let listed = state
+        .graph
+        .templates(&number.waba_id, &token)
+        .await
+        .map_err(|e| ApiError::Rule { code: "graph_error", message: format!("Meta answered: {e}") })?;
+    let mut synced = 0;
+    for t in &listed {
+        let (Some(name), Some(language)) = (t["name"].as_str(), t["language"].as_str()) else { continue };
+        let components = t["components"].clone();
+        let fields = TemplateFields {
+            waba_id: &number.waba_id,
+            name,
+            language,
+            category: t["category"].as_str().unwrap_or("UTILITY"),
+            status: &template::status_from_event(t["status"].as_str().unwrap_or("PENDING")),
+            components_json: &components.to_string(),
+            parameter_count: template::parameter_count(&components) as i64,
+        };
+        templates::upsert(&state.db, auth.scope.company_id(), fields).await?;
+        synced += 1;
+    }
+    Ok(Json(SyncView { synced }))
+}

@@ -46,6 +46,8 @@ pub struct Bubble {
     /// The stored media file, when downloaded.
     pub media_url: String,
     pub is_image: bool,
+    /// For documents: the file's name, as the link text.
+    pub filename: String,
 }
 
 pub struct Open {
@@ -189,6 +191,7 @@ fn bubbles(t: &Catalog, messages: &[MessageRow]) -> Vec<Bubble> {
                     .map(|_| format!("/api/v1/messages/{}/media", m.id))
                     .unwrap_or_default(),
                 is_image: matches!(m.kind.as_str(), "image" | "sticker"),
+                filename: m.media_filename.clone().unwrap_or_else(|| t.get("chats.media").to_string()),
                 outbound: m.direction == "out",
                 badge,
                 body,
