@@ -38,6 +38,8 @@ describe("whatsapp", () => {
     await row.waitFor();
     assert.match(await row.textContent(), /E2E Sales[\s\S]*Connected/);
     assert.ok(!(await page.content()).includes(simulator.account.token), "the token is never in the page");
+    await row.getByRole("button", { name: "Sync templates" }).click();
+    await expectToast(page, "Templates synced from Meta");
   });
 
   test("customer messages arrive and a reply ends with read ticks", async () => {

@@ -193,6 +193,10 @@ document.addEventListener("click", async (event) => {
     await api("POST", "/api/v1/auth/logout");
     return location.assign("/login");
   }
+  if (target.dataset.post) {
+    const result = await api("POST", target.dataset.post, JSON.parse(target.dataset.body || "{}"));
+    return result.ok ? toastAfterReload(target.dataset.success) : toast(errorMessage(result), "error");
+  }
   if (target.dataset.delete) {
     if (!(await confirmThen(target.dataset.confirm))) return;
     const result = await api("DELETE", target.dataset.delete);
