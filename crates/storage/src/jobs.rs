@@ -102,3 +102,41 @@ pub(crate) async fn finish(ex: &impl Exec, job: &Job, state: &str, error: Option
     ex.run(&q).await?;
     Ok(())
 }
+
+/// Queues a job of `kind` for a message, due now.
+pub(crate) async fn enqueue(
+    ex: &impl Exec,
+    kind: &str,
+    company_id: i64,
+    message_id: i64,
+    number_id: i64,
+    payload: &str,
+) -> Result<()> {
+    let now = now_ms();
+    ex.run(
+        Query::insert()
+            .into_table(Jobs::Table)
+            .columns([
+                Jobs::Kind,
+                Jobs::CompanyId,
+                Jobs::MessageId,
+                Jobs::NumberId,
+                Jobs::PayloadJson,
+                Jobs::NextAttemptAt,
+                Jobs::CreatedAt,
+                Jobs::UpdatedAt,
+            ])
+            .values_panic([
+                kind.into(),
+                company_id.into(),
+                message_id.into(),
+                number_id.into(),
+                payload.into(),
+                now.into(),
+                now.into(),
+                now.into(),
+            ]),
+    )
+    .await?;
+    Ok(())
+}

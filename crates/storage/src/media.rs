@@ -1,12 +1,12 @@
 //! Inbound media (WA-5): a `fetch_media` job per media message, queued with the message, and
 //! the stored file's place once the media worker has downloaded and checked it.
 
+use crate::Db;
 use crate::db::Exec;
 use crate::error::Result;
 use crate::jobs::{self, Job};
-use crate::schema::{Jobs, Messages};
+use crate::schema::Messages;
 use crate::scope::Scope;
-use crate::{Db, now_ms};
 use sea_query::{Expr, ExprTrait, Query};
 
 /// The job kind of a media download.
@@ -21,33 +21,8 @@ pub(crate) async fn enqueue_fetch(
     media_id: &str,
     sha256: Option<&str>,
 ) -> Result<()> {
-    let now = now_ms();
     let payload = serde_json::json!({"media_id": media_id, "sha256": sha256}).to_string();
-    ex.run(
-        Query::insert()
-            .into_table(Jobs::Table)
-            .columns([
-                Jobs::Kind,
-                Jobs::CompanyId,
-                Jobs::MessageId,
-                Jobs::NumberId,
-                Jobs::PayloadJson,
-                Jobs::NextAttemptAt,
-                Jobs::CreatedAt,
-                Jobs::UpdatedAt,
-            ])
-            .values_panic([
-                KIND.into(),
-                company_id.into(),
-                message_id.into(),
-                number_id.into(),
-                payload.into(),
-                now.into(),
-                now.into(),
-                now.into(),
-            ]),
-    )
-    .await?;
+    jobs::enqueue(ex, KIND, company_id, message_id, number_id, &payload).await?;
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 use crate::db::Exec;
 use crate::error::Result;
 pub use crate::jobs::Job;
-use crate::schema::{Conversations, Jobs, Messages};
+use crate::schema::{Conversations, Messages};
 use crate::{Db, now_ms};
 use rand::RngCore;
 use sea_query::{Expr, ExprTrait, Query};
@@ -70,31 +70,7 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
                 .returning_col(Messages::Id),
         )
         .await?;
-    tx.run(
-        Query::insert()
-            .into_table(Jobs::Table)
-            .columns([
-                Jobs::Kind,
-                Jobs::CompanyId,
-                Jobs::MessageId,
-                Jobs::NumberId,
-                Jobs::PayloadJson,
-                Jobs::NextAttemptAt,
-                Jobs::CreatedAt,
-                Jobs::UpdatedAt,
-            ])
-            .values_panic([
-                KIND.into(),
-                send.company_id.into(),
-                message_id.into(),
-                send.number_id.into(),
-                send.payload.to_string().into(),
-                now.into(),
-                now.into(),
-                now.into(),
-            ]),
-    )
-    .await?;
+    crate::jobs::enqueue(&tx, KIND, send.company_id, message_id, send.number_id, &send.payload.to_string()).await?;
     tx.run(
         Query::update()
             .table(Conversations::Table)

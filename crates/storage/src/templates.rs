@@ -6,7 +6,7 @@ use crate::db::Exec;
 use crate::error::Result;
 use crate::schema::Templates;
 use crate::{Db, now_ms};
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, InsertStatement, Order, Query, SelectStatement};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -74,40 +74,41 @@ pub struct TemplateFields<'a> {
     pub parameter_count: i64,
 }
 
-pub async fn create(db: &Db, company_id: i64, actor: &Actor, t: TemplateFields<'_>) -> Result<Template> {
+/// The insert of a template row, shared by [`create`] and [`upsert`].
+fn insert(company_id: i64, t: &TemplateFields<'_>) -> InsertStatement {
     let now = now_ms();
+    Query::insert()
+        .into_table(Templates::Table)
+        .columns([
+            Templates::CompanyId,
+            Templates::WabaId,
+            Templates::Name,
+            Templates::Language,
+            Templates::Category,
+            Templates::Status,
+            Templates::ComponentsJson,
+            Templates::ParameterCount,
+            Templates::UpdatedAt,
+            Templates::CreatedAt,
+        ])
+        .values_panic([
+            company_id.into(),
+            t.waba_id.into(),
+            t.name.into(),
+            t.language.into(),
+            t.category.into(),
+            t.status.into(),
+            t.components_json.into(),
+            t.parameter_count.into(),
+            now.into(),
+            now.into(),
+        ])
+        .to_owned()
+}
+
+pub async fn create(db: &Db, company_id: i64, actor: &Actor, t: TemplateFields<'_>) -> Result<Template> {
     let tx = db.begin().await?;
-    let (id,): (i64,) = tx
-        .one(
-            Query::insert()
-                .into_table(Templates::Table)
-                .columns([
-                    Templates::CompanyId,
-                    Templates::WabaId,
-                    Templates::Name,
-                    Templates::Language,
-                    Templates::Category,
-                    Templates::Status,
-                    Templates::ComponentsJson,
-                    Templates::ParameterCount,
-                    Templates::UpdatedAt,
-                    Templates::CreatedAt,
-                ])
-                .values_panic([
-                    company_id.into(),
-                    t.waba_id.into(),
-                    t.name.into(),
-                    t.language.into(),
-                    t.category.into(),
-                    t.status.into(),
-                    t.components_json.into(),
-                    t.parameter_count.into(),
-                    now.into(),
-                    now.into(),
-                ])
-                .returning_col(Templates::Id),
-        )
-        .await?;
+    let (id,): (i64,) = tx.one(insert(company_id, &t).returning_col(Templates::Id)).await?;
     let created: Template = tx.one(select(company_id).and_where(Expr::col(Templates::Id).eq(id))).await?;
     audit::record_in(&tx, actor.entry("template.create", "template", Some(id)).after(&created)).await?;
     tx.commit().await?;
@@ -169,50 +170,23 @@ pub async fn apply_status(
 
 /// Adds or refreshes a template as Meta lists it (matched by account, name and language).
 pub async fn upsert(db: &Db, company_id: i64, t: TemplateFields<'_>) -> Result<()> {
-    let now = now_ms();
     db.run(
-        Query::insert()
-            .into_table(Templates::Table)
-            .columns([
+        insert(company_id, &t).on_conflict(
+            sea_query::OnConflict::columns([
                 Templates::CompanyId,
                 Templates::WabaId,
                 Templates::Name,
                 Templates::Language,
+            ])
+            .update_columns([
                 Templates::Category,
                 Templates::Status,
                 Templates::ComponentsJson,
                 Templates::ParameterCount,
                 Templates::UpdatedAt,
-                Templates::CreatedAt,
             ])
-            .values_panic([
-                company_id.into(),
-                t.waba_id.into(),
-                t.name.into(),
-                t.language.into(),
-                t.category.into(),
-                t.status.into(),
-                t.components_json.into(),
-                t.parameter_count.into(),
-                now.into(),
-                now.into(),
-            ])
-            .on_conflict(
-                sea_query::OnConflict::columns([
-                    Templates::CompanyId,
-                    Templates::WabaId,
-                    Templates::Name,
-                    Templates::Language,
-                ])
-                .update_columns([
-                    Templates::Category,
-                    Templates::Status,
-                    Templates::ComponentsJson,
-                    Templates::ParameterCount,
-                    Templates::UpdatedAt,
-                ])
-                .to_owned(),
-            ),
+            .to_owned(),
+        ),
     )
     .await?;
     Ok(())
