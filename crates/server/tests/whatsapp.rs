@@ -279,6 +279,10 @@ async fn delivery_states_only_move_forward_and_failures_keep_their_code() {
         let failed = state("wamid.out-2").await;
         assert_eq!((failed["status"].as_str(), failed["error_code"].as_i64()), (Some("failed"), Some(131047)));
         assert_eq!(failed["error_title"], "Re-engagement message");
+        // A report that arrives before its message is applied once the message shows up.
+        post_signed(&admin, &status("wamid.late", "read", None)).await;
+        post_signed(&admin, &echo("wamid.late")).await;
+        assert_eq!(state("wamid.late").await["status"], "read", "reports are applied whatever order they arrive in");
         // An echo answers the chat; a customer message reopens it and the 24-hour window.
         let conversation = &admin.all("/api/v1/conversations").await[0];
         assert_eq!(

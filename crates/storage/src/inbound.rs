@@ -6,7 +6,7 @@ use crate::db::{Exec, Tx};
 use crate::error::Result;
 use crate::schema::{Contacts, Conversations, MessageStatuses, Messages, Numbers};
 use crate::{Db, now_ms};
-use rapport_domain::message::{Contact, Message, Status};
+use rapport_domain::message::{Contact, DeliveryStatus, Message, Status};
 use rapport_domain::sync::SyncFilter;
 use sea_query::{Cond, Expr, ExprTrait, OnConflict, Query};
 
@@ -74,6 +74,9 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
                 insert_message(&tx, target.company_id, conversation, message, inbound, now).await?
             {
                 outcome.new_messages += 1;
+                if !inbound {
+                    apply_recorded_statuses(&tx, target.company_id, message_id, &message.wamid).await?;
+                }
                 if let Some(media_id) = message.media.as_ref().and_then(|m| m.id.as_deref()).filter(|_| inbound) {
                     let sha256 = message.media.as_ref().and_then(|m| m.sha256.as_deref());
                     crate::media::enqueue_fetch(&tx, target.company_id, message_id, target.number_id, media_id, sha256)
@@ -327,5 +330,39 @@ async fn apply_status(tx: &Tx, company_id: i64, s: &Status, now: i64) -> Result<
         q.value(Messages::ErrorCode, s.error_code).value(Messages::ErrorTitle, s.error_title.clone());
     }
     tx.run(&q).await?;
+    Ok(())
+}
+
+/// Applies delivery reports that arrived before their message was known (Meta's `sent` can
+/// beat the answer to our own send): the highest-ranked recorded report wins.
+pub(crate) async fn apply_recorded_statuses(tx: &Tx, company_id: i64, message_id: i64, wamid: &str) -> Result<()> {
+    let recorded: Vec<(String, Option<i64>, Option<String>)> = tx
+        .all(
+            Query::select()
+                .columns([MessageStatuses::Status, MessageStatuses::ErrorCode, MessageStatuses::ErrorTitle])
+                .from(MessageStatuses::Table)
+                .and_where(Expr::col(MessageStatuses::CompanyId).eq(company_id))
+                .and_where(Expr::col(MessageStatuses::Wamid).eq(wamid)),
+        )
+        .await?;
+    let Some((status, code, title)) = recorded.into_iter().max_by_key(|(s, _, _)| DeliveryStatus::parse(s).rank())
+    else {
+        return Ok(());
+    };
+    let rank = DeliveryStatus::parse(&status).rank();
+    if rank == 0 {
+        return Ok(());
+    }
+    tx.run(
+        Query::update()
+            .table(Messages::Table)
+            .value(Messages::Status, status)
+            .value(Messages::StatusRank, rank)
+            .value(Messages::ErrorCode, code)
+            .value(Messages::ErrorTitle, title)
+            .and_where(Expr::col(Messages::Id).eq(message_id))
+            .and_where(Expr::col(Messages::StatusRank).lt(rank)),
+    )
+    .await?;
     Ok(())
 }

@@ -104,6 +104,7 @@ pub async fn complete(db: &Db, job: &Job, wamid: &str) -> Result<()> {
             .and_where(Expr::col(Messages::StatusRank).lt(1)),
     )
     .await?;
+    crate::inbound::apply_recorded_statuses(&tx, job.company_id, job.message_id, wamid).await?;
     tx.commit().await
 }
 
