@@ -1,7 +1,7 @@
 //! Conversations and their messages (read side; the live inbox comes with its own issue).
 
 use super::extract::{ApiJson, ApiQuery, Id, Paging};
-use super::schema::ImageBytes;
+use super::schema::{ImageBytes, MessageText, OptionalToken};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors};
@@ -41,7 +41,11 @@ pub async fn list(
 /// A conversation's messages, oldest first.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "conversations",
     params(("id" = i64, Path), Paging),
-    responses((status = 200, description = "A page of messages", body = List<MessageView>), ReadErrors))]
+    responses(
+        (status = 200, description = "A page of messages", body = List<MessageView>),
+        (status = 422, description = "Bad paging parameters", body = ErrorBody),
+        ReadErrors,
+    ))]
 pub async fn messages(
     State(state): State<AppState>,
     auth: Auth,
@@ -57,11 +61,14 @@ pub async fn messages(
 #[serde(deny_unknown_fields)]
 pub struct TemplateRequest {
     /// The approved template's name.
+    #[schema(min_length = 1, max_length = 512, pattern = "^[a-z0-9_]+$")]
     pub name: String,
     /// Its language code, e.g. `en_US`.
+    #[schema(min_length = 2, max_length = 16, pattern = "^[a-z]{2,3}(_[A-Z]{2})?$")]
     pub language: String,
-    /// Values for the body's `{{1}}`, `{{2}}` ...
+    /// Values for the body's `{{1}}`, `{{2}}` ... (single lines).
     #[serde(default)]
+    #[schema(value_type = Vec<OptionalToken>)]
     pub parameters: Vec<String>,
 }
 
@@ -71,6 +78,7 @@ pub struct TemplateRequest {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SendRequest {
     Text {
+        #[schema(value_type = MessageText)]
         text: String,
         reply_to: Option<String>,
     },
@@ -165,6 +173,9 @@ pub async fn send(
         SendRequest::Template { template, reply_to } => {
             let name = required_text("template.name", &template.name, 512)?;
             let language = required_text("template.language", &template.language, 16)?;
+            for parameter in &template.parameters {
+                optional_text("template.parameters", parameter, 1024)?;
+            }
             let Some(known) = templates::find(&state.db, auth.scope.company_id(), &name, &language).await? else {
                 return Err(ApiError::Rule {
                     code: "unknown_template",

@@ -1,7 +1,7 @@
 //! WhatsApp Business numbers (WA-1).
 
 use super::extract::{ApiJson, ApiQuery, Id, double_option};
-use super::schema::{NameText, ShortText, SyncMode};
+use super::schema::{NumberStatus, OptionalToken, ShortText, SyncMode, TokenText};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors, WriteErrors};
@@ -53,10 +53,10 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct NewNumberRequest {
     /// Meta's phone number id (routes webhooks to this number).
-    #[schema(value_type = NameText)]
+    #[schema(value_type = TokenText)]
     pub phone_number_id: String,
     /// The WhatsApp Business Account id.
-    #[schema(value_type = NameText)]
+    #[schema(value_type = TokenText)]
     pub waba_id: String,
     #[serde(default)]
     #[schema(value_type = ShortText)]
@@ -65,11 +65,14 @@ pub struct NewNumberRequest {
     #[schema(value_type = ShortText)]
     pub verified_name: String,
     /// Stored sealed; never returned.
+    #[schema(value_type = TokenText)]
     pub access_token: String,
     /// Verifies webhook signatures; stored sealed, never returned.
+    #[schema(value_type = TokenText)]
     pub app_secret: String,
     /// Answers Meta's subscription handshake.
     #[serde(default)]
+    #[schema(value_type = OptionalToken)]
     pub verify_token: String,
     pub owner_staff_id: Option<i64>,
     /// Default: the caller's own department.
@@ -151,16 +154,19 @@ pub struct NumberPatch {
     #[schema(value_type = Option<ShortText>)]
     pub verified_name: Option<String>,
     /// Replaces the stored token.
+    #[schema(value_type = Option<TokenText>)]
     pub access_token: Option<String>,
     /// Replaces the stored app secret.
+    #[schema(value_type = Option<TokenText>)]
     pub app_secret: Option<String>,
+    #[schema(value_type = Option<OptionalToken>)]
     pub verify_token: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub owner_staff_id: Option<Option<i64>>,
     pub department_id: Option<i64>,
     /// `connected` or `disconnected`.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<NumberStatus>)]
     pub status: Option<String>,
     #[schema(value_type = Option<SyncMode>)]
     pub sync_filter: Option<String>,

@@ -124,3 +124,31 @@ impl PartialSchema for SyncMode {
 }
 
 impl ToSchema for SyncMode {}
+
+text_schema!(
+    /// An id or token: 1 to 1,024 characters, no spaces or control characters.
+    TokenText = text(Some(1), Some(1024), Some("^[^\\s\\x00-\\x1f\\x7f-\\x9f]+$"))
+);
+text_schema!(
+    /// An optional single line of up to 1,024 characters.
+    OptionalToken = text(None, Some(1024), Some(SINGLE_LINE))
+);
+text_schema!(
+    /// A message text: not blank, up to 4,096 characters, line breaks and tabs allowed.
+    MessageText = text(
+        Some(1),
+        Some(4096),
+        Some("^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")
+    )
+);
+
+/// A number's connection status.
+pub struct NumberStatus;
+
+impl PartialSchema for NumberStatus {
+    fn schema() -> RefOr<Schema> {
+        string_enum(["connected", "disconnected"])
+    }
+}
+
+impl ToSchema for NumberStatus {}
