@@ -135,6 +135,14 @@ pub fn check_grantable(granter: &Viewer, old: GrantSet, new: GrantSet) -> Result
     Ok(())
 }
 
+/// May `manager` change another account (edit, reset its password, disable it) or create one
+/// holding `target`? Only when every grant it holds is held by the manager too, so nobody can
+/// take over or mint an account more powerful than their own.
+pub fn check_manageable(manager: &Viewer, target: GrantSet) -> Result<(), GrantSet> {
+    let not_held = target.minus(manager.grants);
+    if not_held.is_empty() { Ok(()) } else { Err(not_held) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,6 +246,15 @@ mod tests {
         for (granter, target, old, new, expected) in cases {
             assert_eq!(check_grant_change(granter, target, old, new), expected, "{granter:?} {old:?} -> {new:?}");
         }
+    }
+
+    #[test]
+    fn only_accounts_within_ones_own_grants_can_be_managed() {
+        let manager = viewer(2, &[MenuStaff, DeptStaff, MenuChats]);
+        assert_eq!(check_manageable(&manager, [MenuChats].into_iter().collect()), Ok(()));
+        assert_eq!(check_manageable(&manager, GrantSet::EMPTY), Ok(()));
+        let admin = GrantSet::all();
+        assert_eq!(check_manageable(&manager, admin), Err(admin.minus(manager.grants)));
     }
 
     /// A random tree of up to 40 departments: department i's parent is one of 0..i.

@@ -489,3 +489,38 @@ async fn the_openapi_document_describes_every_route() {
     let (status, body) = server.client().get("/api/v1/no-such-route").await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
 }
+
+#[tokio::test]
+async fn nobody_takes_over_or_mints_an_account_more_powerful_than_their_own() {
+    for db in testing::all_backends().await {
+        let server = TestServer::start(db).await;
+        let (_, root, admin) = server.company("Acme", "admin@acme.test").await;
+        let admin_id = admin.get("/api/v1/me").await.1["id"].as_i64().unwrap();
+        admin.create_staff(root, "hr@acme.test", &["menu.staff", "dept.staff"]).await;
+        let peer = admin.create_staff(root, "peer@acme.test", &["menu.staff"]).await;
+        let mut hr = server.client();
+        hr.login("hr@acme.test", "staff-password").await;
+        let (status, body) =
+            hr.put(&format!("/api/v1/staff/{admin_id}/password"), json!({"password": "taken-over-1"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("func.set_authorization"));
+        assert_eq!(
+            hr.patch(&format!("/api/v1/staff/{admin_id}"), json!({"status": "disabled"})).await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            hr.patch(&format!("/api/v1/staff/{admin_id}"), json!({"password": "taken-over-1"})).await.0,
+            StatusCode::FORBIDDEN
+        );
+        server.client().login("admin@acme.test", "admin-password").await;
+        // An account within one's own grants can be managed.
+        assert_eq!(
+            hr.put(&format!("/api/v1/staff/{peer}/password"), json!({"password": "new-peer-pass"})).await.0,
+            StatusCode::NO_CONTENT
+        );
+        // A department whose new staff would receive grants the creator lacks: no new accounts there.
+        admin.put(&format!("/api/v1/departments/{root}/default-grants"), json!({"grants": ["menu.reports"]})).await;
+        let new = json!({"account": "minted@acme.test", "name": "Minted", "password": "minted-pass-1", "department_id": root});
+        assert_eq!(hr.post("/api/v1/staff", new).await.0, StatusCode::FORBIDDEN);
+    }
+}

@@ -123,7 +123,9 @@ impl Db {
 
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match &self.pool {
-            Pool::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
+            // Take the write lock up front: a deferred transaction that reads first cannot
+            // upgrade in WAL mode once another writer has committed (SQLITE_BUSY at once).
+            Pool::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
         Ok(Tx(Mutex::new(inner)))

@@ -285,6 +285,9 @@ pub async fn mark_read(State(state): State<AppState>, auth: Auth, Id(id): Id) ->
     Ok(StatusCode::ACCEPTED)
 }
 
+/// Media types shown in the browser (besides `audio/*`); anything else is downloaded.
+const INLINE_TYPES: &[&str] = &["image/jpeg", "image/png", "image/webp", "video/mp4", "video/3gpp", "application/pdf"];
+
 /// A message's media file (image, audio, video, document, sticker), once downloaded.
 #[utoipa::path(get, path = "/api/v1/messages/{id}/media", tag = "conversations", params(("id" = i64, Path)),
     responses((status = 200, description = "The file", content_type = "application/octet-stream", body = ImageBytes), ReadErrors))]
@@ -294,11 +297,21 @@ pub async fn media(State(state): State<AppState>, auth: Auth, Id(id): Id) -> Api
     let path = file.media_path.ok_or(ApiError::NotFound)?;
     let bytes = tokio::fs::read(state.config.media_dir.join(&path)).await.map_err(|_| ApiError::NotFound)?;
     let filename = file.media_filename.unwrap_or_else(|| "media".into()).replace(['"', '\\', '\r', '\n'], "_");
+    // Customers choose what they send: only types a browser shows without running anything are
+    // served inline; everything else is a download, and no script may run from this route.
+    let mime_type = file.media_mime_type.unwrap_or_default();
+    let inline = INLINE_TYPES.contains(&mime_type.as_str()) || mime_type.starts_with("audio/");
+    let (content_type, disposition) = if inline {
+        (mime_type, format!("inline; filename=\"{filename}\""))
+    } else {
+        ("application/octet-stream".to_string(), format!("attachment; filename=\"{filename}\""))
+    };
     Ok((
         [
-            (header::CONTENT_TYPE, file.media_mime_type.unwrap_or_else(|| "application/octet-stream".into())),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{filename}\"")),
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, disposition),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'".to_string()),
             (header::CACHE_CONTROL, "private, max-age=86400".to_string()),
         ],
         bytes,

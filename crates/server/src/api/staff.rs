@@ -13,11 +13,21 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use rapport_domain::values::{Account, NAME_MAX, NOTE_MAX, Password, multiline_text, optional_text, required_text};
-use rapport_domain::visibility::{GrantRefusal, check_grant_change};
+use rapport_domain::visibility::{GrantRefusal, check_grant_change, check_manageable};
 use rapport_domain::{Grant, GrantSet, Role};
 use rapport_storage::staff::{self, NewStaff, STATUS_DISABLED, STATUS_ENABLED, StaffChanges, StaffFilter};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+
+/// Refuses to manage an account holding grants the caller does not hold.
+fn require_manageable(auth: &Auth, target: GrantSet) -> ApiResult<()> {
+    check_manageable(&auth.scope.viewer, target).map_err(|not_held| {
+        ApiError::forbidden(format!(
+            "you may only manage accounts whose permissions you hold yourself; not held: {}",
+            not_held.names().join(", ")
+        ))
+    })
+}
 
 /// A refused change of grants, as the API answers it.
 pub fn grant_refusal(refusal: GrantRefusal) -> ApiError {
@@ -127,6 +137,10 @@ pub async fn create(
     let notes = multiline_text("notes", &body.notes, NOTE_MAX)?;
     let password = Password::parse("password", &body.password)?;
     let status = body.status.as_deref().map(parse_status).transpose()?;
+    let department = rapport_storage::departments::get(&state.db, &auth.scope, body.department_id)
+        .await
+        .map_err(|_| ApiError::invalid("department_id", "no such department"))?;
+    require_manageable(&auth, department.default_grants())?;
     let password_hash = hash_password_async(password.expose().to_string()).await?;
     let new = NewStaff {
         department_id: body.department_id,
@@ -197,6 +211,9 @@ pub async fn update(
 ) -> ApiResult<Json<StaffView>> {
     auth.require(Grant::MenuStaff)?;
     let current = staff::get(&state.db, &auth.scope, id).await?;
+    if id != auth.staff_id() {
+        require_manageable(&auth, current.grants())?;
+    }
     if let Some(account) = &body.account
         && Account::parse(account).map(|a| a.as_str() != current.account).unwrap_or(true)
     {
@@ -296,7 +313,10 @@ pub async fn reset_password(
         Some(confirm) => Password::parse_confirmed(&body.password, confirm)?,
         None => Password::parse("password", &body.password)?,
     };
-    staff::get(&state.db, &auth.scope, id).await?;
+    let target = staff::get(&state.db, &auth.scope, id).await?;
+    if id != auth.staff_id() {
+        require_manageable(&auth, target.grants())?;
+    }
     let hash = hash_password_async(password.expose().to_string()).await?;
     let changes = StaffChanges { password_hash: Some(hash), ..Default::default() };
     let keep = (id == auth.staff_id()).then_some(auth.token_hash.as_str());
