@@ -154,6 +154,13 @@ fn refusal(reason: &'static str) -> ApiError {
         "department_has_staff" => {
             ApiError::conflict(reason, "the department still has staff; move them to another department first")
         }
+        "department_has_numbers" => ApiError::conflict(
+            reason,
+            "the department still has WhatsApp numbers; move them to another department first",
+        ),
+        "department_has_contacts" => {
+            ApiError::conflict(reason, "the department still has customers; move them to another department first")
+        }
         other => ApiError::conflict(other, other.replace('_', " ")),
     }
 }

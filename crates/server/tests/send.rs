@@ -318,6 +318,21 @@ async fn attachments_are_checked_uploaded_to_meta_first_and_sent_by_media_id() {
             json!({"id": uploads[0].id, "caption": "Our spring brochure", "filename": "brochure.pdf"})
         );
         assert!(sent.get("_upload").is_none(), "our bookkeeping never reaches Meta");
+        // Someone else's upload cannot be sent, even in the same company.
+        s.admin.create_staff(s.root, "colleague@acme.test", &["menu.chats", "dept.chats"]).await;
+        let mut colleague = s.server.client();
+        colleague.login("colleague@acme.test", "staff-password").await;
+        let (status, body) =
+            reply(&colleague, conversation, json!({"type": "document", "upload_id": uploaded["id"]})).await;
+        assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("upload_id")));
+        // A disconnected number sends nothing.
+        let number = s.admin.all("/api/v1/numbers").await[0]["id"].clone();
+        s.admin.delete(&format!("/api/v1/numbers/{number}")).await;
+        let (status, body) = reply(&s.admin, conversation, json!({"type": "text", "text": "Still there?"})).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("number_disconnected")));
+        // Its department cannot be deleted while the number is there.
+        let (status, body) = s.admin.delete(&format!("/api/v1/departments/{}", s.root)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
     }
 }
 

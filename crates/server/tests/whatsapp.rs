@@ -134,6 +134,11 @@ async fn numbers_are_connected_without_ever_showing_their_secrets() {
         admin.patch(&format!("/api/v1/numbers/{id}"), json!({"owner_staff_id": member})).await;
         assert_eq!(m.all("/api/v1/numbers").await.len(), 1, "the owner sees their number");
         assert_eq!(admin.all("/api/v1/numbers?q=acme%20support").await.len(), 1, "search by verified name");
+        // A department holding a number is not deleted from under it.
+        let sales = admin.create_department(root, "Sales").await;
+        admin.patch(&format!("/api/v1/numbers/{id}"), json!({"department_id": sales})).await;
+        let (status, body) = admin.delete(&format!("/api/v1/departments/{sales}")).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("department_has_numbers")));
     }
 }
 

@@ -22,6 +22,9 @@ pub struct ConversationRow {
     pub last_message_text: String,
     pub last_inbound_at: Option<i64>,
     pub unanswered: bool,
+    /// The number's state and account, for sending.
+    pub number_status: String,
+    pub number_waba_id: String,
 }
 
 fn select() -> SelectStatement {
@@ -39,6 +42,8 @@ fn select() -> SelectStatement {
     .expr_as(Expr::col((Contacts::Table, Contacts::Name)), Alias::new("contact_name"))
     .expr_as(Expr::col((Contacts::Table, Contacts::Phone)), Alias::new("contact_phone"))
     .expr_as(Expr::col((Contacts::Table, Contacts::WaId)), Alias::new("contact_wa_id"))
+    .expr_as(Expr::col((Numbers::Table, Numbers::Status)), Alias::new("number_status"))
+    .expr_as(Expr::col((Numbers::Table, Numbers::WabaId)), Alias::new("number_waba_id"))
     .from(Conversations::Table)
     .inner_join(
         Contacts::Table,

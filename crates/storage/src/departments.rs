@@ -238,6 +238,19 @@ pub async fn delete(db: &Db, scope: &Scope, actor: &Actor, id: i64) -> Result<()
     if dept.staff_count > 0 {
         return Err(StorageError::Refused("department_has_staff"));
     }
+    for (table, refusal) in [("numbers", "department_has_numbers"), ("contacts", "department_has_contacts")] {
+        let (n,): (i64,) = tx
+            .one(
+                Query::select()
+                    .expr(Expr::cust("COUNT(*)"))
+                    .from(sea_query::Alias::new(table))
+                    .and_where(Expr::col(sea_query::Alias::new("department_id")).eq(id)),
+            )
+            .await?;
+        if n > 0 {
+            return Err(StorageError::Refused(refusal));
+        }
+    }
     tx.run(Query::delete().from_table(Departments::Table).and_where(Expr::col(Departments::Id).eq(id))).await?;
     audit::record_in(&tx, actor.entry("department.delete", "department", Some(id)).before(&dept)).await?;
     tx.commit().await?;

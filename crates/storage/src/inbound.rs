@@ -256,7 +256,7 @@ async fn insert_message(
                     status.into(),
                     rank.into(),
                     m.raw.to_string().into(),
-                    (m.timestamp * 1000).into(),
+                    m.timestamp.saturating_mul(1000).into(),
                     now.into(),
                 ])
                 .on_conflict(OnConflict::columns([Messages::CompanyId, Messages::Wamid]).do_nothing().to_owned())
@@ -269,7 +269,22 @@ async fn insert_message(
 /// Moves the conversation's last message forward (never back, for late deliveries); a
 /// customer message opens the 24-hour window and marks the chat unanswered, an echo answers it.
 async fn touch_conversation(tx: &Tx, conversation: i64, m: &Message, inbound: bool) -> Result<()> {
-    let at = m.timestamp * 1000;
+    let at = m.timestamp.saturating_mul(1000);
+    if inbound {
+        // The window opens from the customer's latest message, however late it was delivered.
+        tx.run(
+            Query::update()
+                .table(Conversations::Table)
+                .value(Conversations::LastInboundAt, at)
+                .and_where(Expr::col(Conversations::Id).eq(conversation))
+                .cond_where(
+                    Cond::any()
+                        .add(Expr::col(Conversations::LastInboundAt).is_null())
+                        .add(Expr::col(Conversations::LastInboundAt).lt(at)),
+                ),
+        )
+        .await?;
+    }
     let mut q = Query::update();
     q.table(Conversations::Table)
         .value(Conversations::LastMessageAt, at)
@@ -281,9 +296,6 @@ async fn touch_conversation(tx: &Tx, conversation: i64, m: &Message, inbound: bo
                 .add(Expr::col(Conversations::LastMessageAt).is_null())
                 .add(Expr::col(Conversations::LastMessageAt).lte(at)),
         );
-    if inbound {
-        q.value(Conversations::LastInboundAt, at);
-    }
     tx.run(&q).await?;
     Ok(())
 }
@@ -310,7 +322,7 @@ async fn apply_status(tx: &Tx, company_id: i64, s: &Status, now: i64) -> Result<
                 s.error_code.into(),
                 s.error_title.clone().into(),
                 s.raw.to_string().into(),
-                (s.timestamp * 1000).into(),
+                s.timestamp.saturating_mul(1000).into(),
                 now.into(),
             ]),
     )

@@ -82,25 +82,32 @@ pub async fn retry_later(db: &Db, job: &Job, next_attempt_at: i64, error: &str) 
             .value(Jobs::LockedUntil, Option::<i64>::None)
             .value(Jobs::LastError, error)
             .value(Jobs::UpdatedAt, now_ms())
-            .and_where(Expr::col(Jobs::Id).eq(job.id)),
+            .and_where(Expr::col(Jobs::Id).eq(job.id))
+            .cond_where(held(job)),
     )
     .await?;
     Ok(())
 }
 
-/// Marks a job finished with `state` (`sent`, `done` ...).
-pub(crate) async fn finish(ex: &impl Exec, job: &Job, state: &str, error: Option<String>) -> Result<()> {
+/// Marks a job finished with `state` (`sent`, `done` ...). Answers false when this worker no
+/// longer holds the job (its lease ran out and another claimed it): the caller then changes nothing.
+pub(crate) async fn finish(ex: &impl Exec, job: &Job, state: &str, error: Option<String>) -> Result<bool> {
     let mut q = Query::update();
     q.table(Jobs::Table)
         .value(Jobs::State, state)
         .value(Jobs::LockedUntil, Option::<i64>::None)
         .value(Jobs::UpdatedAt, now_ms())
-        .and_where(Expr::col(Jobs::Id).eq(job.id));
+        .and_where(Expr::col(Jobs::Id).eq(job.id))
+        .cond_where(held(job));
     if let Some(error) = error {
         q.value(Jobs::LastError, error);
     }
-    ex.run(&q).await?;
-    Ok(())
+    Ok(ex.run(&q).await? > 0)
+}
+
+/// Still claimed by this attempt: the attempt count is the fencing token.
+fn held(job: &Job) -> Cond {
+    Cond::all().add(Expr::col(Jobs::State).eq("sending")).add(Expr::col(Jobs::Attempts).eq(job.attempts))
 }
 
 /// Queues a job of `kind` for a message, due now.

@@ -39,7 +39,9 @@ pub async fn stored(db: &Db, job: &Job, path: &str, size: i64, mime_type: &str) 
             .and_where(Expr::col(Messages::Id).eq(job.message_id)),
     )
     .await?;
-    jobs::finish(&tx, job, "done", None).await?;
+    if !jobs::finish(&tx, job, "done", None).await? {
+        return Ok(());
+    }
     tx.commit().await
 }
 
@@ -53,7 +55,9 @@ pub async fn failed(db: &Db, job: &Job, error: &str) -> Result<()> {
             .and_where(Expr::col(Messages::Id).eq(job.message_id)),
     )
     .await?;
-    jobs::finish(&tx, job, "dead", Some(error.to_string())).await?;
+    if !jobs::finish(&tx, job, "dead", Some(error.to_string())).await? {
+        return Ok(());
+    }
     tx.commit().await
 }
 

@@ -87,7 +87,9 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
 /// Meta accepted the message: record its wamid; the job is done for good.
 pub async fn complete(db: &Db, job: &Job, wamid: &str) -> Result<()> {
     let tx = db.begin().await?;
-    crate::jobs::finish(&tx, job, "sent", None).await?;
+    if !crate::jobs::finish(&tx, job, "sent", None).await? {
+        return Ok(());
+    }
     tx.run(
         Query::update()
             .table(Messages::Table)
@@ -112,7 +114,9 @@ pub async fn complete(db: &Db, job: &Job, wamid: &str) -> Result<()> {
 /// failed with Meta's code and words.
 pub async fn bury(db: &Db, job: &Job, code: i64, title: &str) -> Result<()> {
     let tx = db.begin().await?;
-    crate::jobs::finish(&tx, job, "dead", Some(format!("{code}: {title}"))).await?;
+    if !crate::jobs::finish(&tx, job, "dead", Some(format!("{code}: {title}"))).await? {
+        return Ok(());
+    }
     tx.run(
         Query::update()
             .table(Messages::Table)

@@ -53,10 +53,11 @@ pub async fn get(db: &Db, company_id: i64, id: i64) -> Result<Template> {
     db.one(select(company_id).and_where(Expr::col(Templates::Id).eq(id))).await
 }
 
-/// The template a send names, if the company has it.
-pub async fn find(db: &Db, company_id: i64, name: &str, language: &str) -> Result<Option<Template>> {
+/// The template a send names, in the WhatsApp Business Account of the sending number.
+pub async fn find(db: &Db, company_id: i64, waba_id: &str, name: &str, language: &str) -> Result<Option<Template>> {
     db.optional(
         select(company_id)
+            .and_where(Expr::col(Templates::WabaId).eq(waba_id))
             .and_where(Expr::col(Templates::Name).eq(name))
             .and_where(Expr::col(Templates::Language).eq(language)),
     )

@@ -50,16 +50,17 @@ pub async fn create(
                 .returning_col(Uploads::Id),
         )
         .await?;
-    get(db, company_id, id).await
+    get(db, company_id, staff_id, id).await
 }
 
-/// An upload of the company (never another company's).
-pub async fn get(db: &Db, company_id: i64, id: i64) -> Result<Upload> {
+/// An upload made by this staff member (never anyone else's, never another company's).
+pub async fn get(db: &Db, company_id: i64, staff_id: i64, id: i64) -> Result<Upload> {
     db.one(
         Query::select()
             .columns([Uploads::Id, Uploads::Filename, Uploads::MimeType, Uploads::Size, Uploads::Path])
             .from(Uploads::Table)
             .and_where(Expr::col(Uploads::CompanyId).eq(company_id))
+            .and_where(Expr::col(Uploads::StaffId).eq(staff_id))
             .and_where(Expr::col(Uploads::Id).eq(id)),
     )
     .await

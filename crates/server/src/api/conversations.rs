@@ -141,6 +141,7 @@ const TEXT_MAX: usize = 4096;
     params(("id" = i64, Path)), request_body = SendRequest,
     responses(
         (status = 201, description = "Queued", body = MessageView),
+        (status = 409, description = "`number_disconnected`: the chat's number is disconnected", body = ErrorBody),
         (status = 422, description = "Invalid, or `window_closed`: free text outside the 24-hour window", body = ErrorBody),
         UpdateErrors,
     ))]
@@ -154,6 +155,12 @@ pub async fn send(
     let conversation = conversations::get(&state.db, &auth.scope, id).await?;
     if auth.session.role().is_some_and(|r| !r.may_write()) {
         return Err(ApiError::forbidden("quality control reads conversations but never writes to customers"));
+    }
+    if conversation.number_status != rapport_storage::numbers::STATUS_CONNECTED {
+        return Err(ApiError::conflict(
+            "number_disconnected",
+            "this chat's WhatsApp number is disconnected; reconnect it to send",
+        ));
     }
     let Some(wa_id) = conversation.contact_wa_id.clone() else {
         return Err(ApiError::Rule {
@@ -176,7 +183,10 @@ pub async fn send(
             for parameter in &template.parameters {
                 optional_text("template.parameters", parameter, 1024)?;
             }
-            let Some(known) = templates::find(&state.db, auth.scope.company_id(), &name, &language).await? else {
+            let Some(known) =
+                templates::find(&state.db, auth.scope.company_id(), &conversation.number_waba_id, &name, &language)
+                    .await?
+            else {
                 return Err(ApiError::Rule {
                     code: "unknown_template",
                     message: format!("there is no template `{name}` in {language} in the catalogue"),
@@ -343,7 +353,7 @@ async fn attachment(
     reply_to: Option<String>,
 ) -> ApiResult<(Outbound, String, Option<String>)> {
     require_window(conversation)?;
-    let upload = rapport_storage::uploads::get(&state.db, auth.scope.company_id(), upload_id)
+    let upload = rapport_storage::uploads::get(&state.db, auth.scope.company_id(), auth.staff_id(), upload_id)
         .await
         .map_err(|_| ApiError::invalid("upload_id", "no such upload"))?;
     let actual = rapport_domain::attachment::kind_for(&upload.mime_type).map(|k| k.kind);

@@ -79,7 +79,10 @@ pub async fn create(
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await.map_err(|e| ApiError::Internal(format!("media store: {e}")))?;
     }
-    tokio::fs::write(&path, &body).await.map_err(|e| ApiError::Internal(format!("media store: {e}")))?;
+    // Through a temporary name: a send worker may be reading the same content-addressed file.
+    let temporary = path.with_extension(format!("part{}", auth.staff_id()));
+    tokio::fs::write(&temporary, &body).await.map_err(|e| ApiError::Internal(format!("media store: {e}")))?;
+    tokio::fs::rename(&temporary, &path).await.map_err(|e| ApiError::Internal(format!("media store: {e}")))?;
     let upload = rapport_storage::uploads::create(
         &state.db,
         auth.scope.company_id(),
