@@ -64,28 +64,41 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     let wabas: Vec<String> =
         template_events.iter().map(|(w, _)| w.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     let waba_secrets = numbers::secrets_by_waba(&state.db, &wabas).await?;
-    let sealed: BTreeSet<&str> = routes
-        .iter()
-        .map(|r| r.app_secret_sealed.as_str())
-        .chain(waba_secrets.iter().map(|(_, s)| s.as_str()))
-        .collect();
-    if sealed.is_empty() {
+    if routes.is_empty() && waba_secrets.is_empty() {
         return Ok(StatusCode::OK);
     }
-    for secret in sealed {
-        let secret = state.config.secrets.open(secret).map_err(|e| ApiError::Internal(e.to_string()))?;
-        if !signature::verify(secret.as_bytes(), &body, signature_header) {
+    let verifies = |sealed: &str| -> Result<bool, ApiError> {
+        let secret = state.config.secrets.open(sealed).map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(signature::verify(secret.as_bytes(), &body, signature_header))
+    };
+    // Message changes: every number they are for must have signed them.
+    for route in &routes {
+        if !verifies(&route.app_secret_sealed)? {
             return Err(ApiError::BadSignature);
         }
     }
-    for (waba_id, event) in template_events.iter().filter(|(w, _)| waba_secrets.iter().any(|(known, _)| known == w)) {
+    // Account events: applied for each company whose number under that account signed them, so
+    // one tenant's misconfigured number can neither block nor forge another tenant's events.
+    let mut signed_by: Vec<(&str, i64)> = Vec::new();
+    for (waba_id, company_id, sealed) in &waba_secrets {
+        if verifies(sealed)? {
+            signed_by.push((waba_id, *company_id));
+        }
+    }
+    if !waba_secrets.is_empty() && signed_by.is_empty() {
+        return Err(ApiError::BadSignature);
+    }
+    for (waba_id, event) in &template_events {
         let (Some(name), Some(language)) =
             (event["message_template_name"].as_str(), event["message_template_language"].as_str())
         else {
             continue;
         };
         let status = template::status_from_event(event["event"].as_str().unwrap_or_default());
-        templates::apply_status(&state.db, waba_id, name, language, &status, event["reason"].as_str()).await?;
+        for (_, company_id) in signed_by.iter().filter(|(w, _)| w == waba_id) {
+            templates::apply_status(&state.db, *company_id, waba_id, name, language, &status, event["reason"].as_str())
+                .await?;
+        }
     }
     let deliveries: Vec<Delivery> = envelope
         .changes

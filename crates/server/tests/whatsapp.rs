@@ -375,6 +375,23 @@ async fn template_status_webhooks_update_the_catalogue() {
             .post("/api/v1/templates", json!({"waba_id": waba, "name": "Bad Name", "language": "pt_BR", "category": "UTILITY", "components": []}))
             .await;
         assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("name")));
+        // Another company under the same business account, with its own app secret and template.
+        let (_, _, other) = server.company("Other", "admin@other.test").await;
+        let template_body = json!({"waba_id": waba, "name": "schedule_confirmation4", "language": "pt_BR",
+            "category": "UTILITY", "components": [{"type": "BODY", "text": "Olá {{1}}"}]});
+        let (status, refused) = other.post("/api/v1/templates", template_body.clone()).await;
+        assert_eq!(
+            (status, refused["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("waba_id")),
+            "no number there yet"
+        );
+        other
+            .post(
+                "/api/v1/numbers",
+                json!({"phone_number_id": "556", "waba_id": waba, "access_token": "t", "app_secret": "other-secret"}),
+            )
+            .await;
+        assert_eq!(other.post("/api/v1/templates", template_body).await.0, StatusCode::CREATED);
         let body = serde_json::to_vec(&envelope).unwrap();
         assert_eq!(
             post_webhook(&admin, &body, Some("sha256=00")).await,
@@ -385,5 +402,10 @@ async fn template_status_webhooks_update_the_catalogue() {
         let (_, list) = admin.get("/api/v1/templates").await;
         let stored = &list["items"][0];
         assert_eq!((stored["status"].as_str(), stored["reason"].as_str()), (Some("rejected"), Some("SCAM")));
+        let (_, theirs) = other.get("/api/v1/templates").await;
+        assert_eq!(
+            theirs["items"][0]["status"], "approved",
+            "an event signed with one company's secret changes only its templates"
+        );
     }
 }

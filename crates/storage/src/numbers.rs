@@ -328,18 +328,33 @@ pub async fn verify_token_known(db: &Db, token: &str) -> Result<bool> {
     Ok(found.is_some())
 }
 
-/// App secrets of connected numbers under these WhatsApp Business Accounts (account-level
-/// webhooks such as template status updates carry no phone number id).
-pub async fn secrets_by_waba(db: &Db, waba_ids: &[String]) -> Result<Vec<(String, String)>> {
+/// (WABA id, company id, sealed app secret) of connected numbers under these WhatsApp Business
+/// Accounts (account-level webhooks such as template status updates carry no phone number id).
+pub async fn secrets_by_waba(db: &Db, waba_ids: &[String]) -> Result<Vec<(String, i64, String)>> {
     if waba_ids.is_empty() {
         return Ok(vec![]);
     }
     db.all(
         Query::select()
-            .columns([Numbers::WabaId, Numbers::AppSecretSealed])
+            .columns([Numbers::WabaId, Numbers::CompanyId, Numbers::AppSecretSealed])
             .from(Numbers::Table)
             .and_where(Expr::col(Numbers::WabaId).is_in(waba_ids.iter().map(String::as_str)))
             .and_where(Expr::col(Numbers::Status).eq(STATUS_CONNECTED)),
     )
     .await
+}
+
+/// Does `scope` see a number of this WhatsApp Business Account (so may manage its templates)?
+pub async fn waba_visible(db: &Db, scope: &Scope, waba_id: &str) -> Result<bool> {
+    let found: Option<(i64,)> = db
+        .optional(
+            Query::select()
+                .column((Numbers::Table, Numbers::Id))
+                .from(Numbers::Table)
+                .cond_where(visible_to(scope))
+                .and_where(Expr::col((Numbers::Table, Numbers::WabaId)).eq(waba_id))
+                .limit(1),
+        )
+        .await?;
+    Ok(found.is_some())
 }

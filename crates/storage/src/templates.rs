@@ -57,6 +57,7 @@ pub async fn get(db: &Db, company_id: i64, id: i64) -> Result<Template> {
 pub async fn find(db: &Db, company_id: i64, waba_id: &str, name: &str, language: &str) -> Result<Option<Template>> {
     db.optional(
         select(company_id)
+            .and_where(Expr::col(Templates::CompanyId).eq(company_id))
             .and_where(Expr::col(Templates::WabaId).eq(waba_id))
             .and_where(Expr::col(Templates::Name).eq(name))
             .and_where(Expr::col(Templates::Language).eq(language)),
@@ -147,9 +148,10 @@ pub async fn delete(db: &Db, company_id: i64, actor: &Actor, id: i64) -> Result<
     tx.commit().await
 }
 
-/// Applies Meta's status event to every company's copy of that WABA's template.
+/// Applies Meta's status event to a company's copy of that WABA's template.
 pub async fn apply_status(
     db: &Db,
+    company_id: i64,
     waba_id: &str,
     name: &str,
     language: &str,
@@ -162,6 +164,7 @@ pub async fn apply_status(
             .value(Templates::Status, status)
             .value(Templates::Reason, reason.map(String::from))
             .value(Templates::UpdatedAt, now_ms())
+            .and_where(Expr::col(Templates::CompanyId).eq(company_id))
             .and_where(Expr::col(Templates::WabaId).eq(waba_id))
             .and_where(Expr::col(Templates::Name).eq(name))
             .and_where(Expr::col(Templates::Language).eq(language)),

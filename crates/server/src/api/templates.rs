@@ -152,6 +152,15 @@ impl Checked {
     }
 }
 
+/// Templates are managed by those who see a number of their WhatsApp Business Account.
+async fn require_account(state: &AppState, auth: &Auth, waba_id: &str) -> ApiResult<()> {
+    if rapport_storage::numbers::waba_visible(&state.db, &auth.scope, waba_id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("waba_id", "none of your WhatsApp numbers belongs to this business account"))
+    }
+}
+
 /// Add a template to the catalogue.
 #[utoipa::path(post, path = "/api/v1/templates", tag = "templates", request_body = TemplateRequest,
     responses(
@@ -166,6 +175,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<TemplateView>)> {
     auth.require(Grant::MenuNumbers)?;
     let checked = check(body)?;
+    require_account(&state, &auth, &checked.waba_id).await?;
     let created = templates::create(&state.db, auth.scope.company_id(), &auth.actor(), checked.fields()).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
@@ -182,6 +192,8 @@ pub async fn replace(
 ) -> ApiResult<Json<TemplateView>> {
     auth.require(Grant::MenuNumbers)?;
     let checked = check(body)?;
+    require_account(&state, &auth, &checked.waba_id).await?;
+    require_account(&state, &auth, &templates::get(&state.db, auth.scope.company_id(), id).await?.waba_id).await?;
     Ok(Json(templates::update(&state.db, auth.scope.company_id(), &auth.actor(), id, checked.fields()).await?.into()))
 }
 
@@ -190,6 +202,7 @@ pub async fn replace(
     responses((status = 204, description = "Removed"), ReadErrors))]
 pub async fn delete(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<StatusCode> {
     auth.require(Grant::MenuNumbers)?;
+    require_account(&state, &auth, &templates::get(&state.db, auth.scope.company_id(), id).await?.waba_id).await?;
     templates::delete(&state.db, auth.scope.company_id(), &auth.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
