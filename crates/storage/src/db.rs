@@ -142,6 +142,22 @@ pub(crate) enum TxInner {
 }
 
 impl Tx {
+    /// Serialises transactions touching the same `key` until this one ends. SQLite already
+    /// serialises every writer; PostgreSQL takes a transaction-scoped advisory lock.
+    pub(crate) async fn lock_key(&self, key: &str) -> Result<()> {
+        let postgres = matches!(&*self.0.lock().await, TxInner::Postgres(_));
+        if postgres {
+            let lock = sea_query::Query::select()
+                .expr(
+                    sea_query::Func::cust("pg_advisory_xact_lock")
+                        .arg(sea_query::Func::cust("hashtextextended").arg(key).arg(0)),
+                )
+                .to_owned();
+            self.run(&lock).await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<()> {
         match self.0.into_inner() {
             TxInner::Sqlite(t) => t.commit().await?,

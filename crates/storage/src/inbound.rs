@@ -331,6 +331,8 @@ async fn apply_status(tx: &Tx, company_id: i64, s: &Status, now: i64) -> Result<
     if rank == 0 {
         return Ok(());
     }
+    // Pairs with `outbox::complete`: whichever of the two comes second sees the other's work.
+    tx.lock_key(&format!("wamid:{company_id}:{}", s.wamid)).await?;
     let mut q = Query::update();
     q.table(Messages::Table)
         .value(Messages::Status, s.status.name())

@@ -87,6 +87,8 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
 /// Meta accepted the message: record its wamid; the job is done for good.
 pub async fn complete(db: &Db, job: &Job, wamid: &str) -> Result<()> {
     let tx = db.begin().await?;
+    // A delivery report for this wamid may be arriving right now (see `inbound::apply_status`).
+    tx.lock_key(&format!("wamid:{}:{wamid}", job.company_id)).await?;
     if !crate::jobs::finish(&tx, job, "sent", None).await? {
         return Ok(());
     }
