@@ -109,7 +109,8 @@ fn envelope(phone_number_id: &str, mut value: Value) -> Value {
 }
 
 pub async fn run(backend: &'static str, db: Db, seconds: u64, levels: &[usize]) -> Result<Figures> {
-    let config = ServerConfig::default();
+    // Ingestion alone: no send or media workers competing for the database.
+    let config = ServerConfig { send_workers: 0, media_workers: 0, ..ServerConfig::default() };
     let (phone_number_id, target) = setup(&db, &config.secrets, "load").await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/webhooks/whatsapp", listener.local_addr()?);

@@ -12,14 +12,14 @@ pub const LEASE_MS: i64 = 60_000;
 /// How often idle workers look for due retries.
 const POLL: Duration = Duration::from_millis(500);
 
-/// Starts `count` workers for jobs of `kind`; they run for the life of the process.
+/// Starts `count` workers (possibly none) for jobs of `kind`; they run for the life of the process.
 pub fn spawn_workers<F, Fut>(db: Db, kind: &'static str, count: usize, wake: Arc<Notify>, handle: F)
 where
     F: Fn(Job) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<(), StorageError>> + Send,
 {
     let handle = Arc::new(handle);
-    for _ in 0..count.max(1) {
+    for _ in 0..count {
         let (db, wake, handle) = (db.clone(), wake.clone(), handle.clone());
         tokio::spawn(async move {
             loop {

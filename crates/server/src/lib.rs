@@ -36,8 +36,10 @@ pub struct ServerConfig {
     pub graph_api_url: String,
     /// Sends per second per number (Meta's default throughput is 80).
     pub sends_per_number_per_second: u32,
-    /// Concurrent send workers.
+    /// Concurrent send workers (0: this instance sends nothing).
     pub send_workers: usize,
+    /// Concurrent media download workers (0: this instance downloads nothing).
+    pub media_workers: usize,
     /// Where inbound media files are kept.
     pub media_dir: std::path::PathBuf,
 }
@@ -52,6 +54,7 @@ impl ServerConfig {
             graph_api_url: rapport_channels::whatsapp::graph::DEFAULT_BASE_URL.into(),
             sends_per_number_per_second: 80,
             send_workers: 4,
+            media_workers: 2,
             media_dir: std::env::temp_dir().join(format!("rapport-media-{}", std::process::id())),
         }
     }
@@ -104,7 +107,7 @@ impl AppState {
                 graph: graph.clone(),
                 secrets: config.secrets.clone(),
                 dir: config.media_dir.clone(),
-                workers: 2,
+                workers: config.media_workers,
             },
         );
         AppState { db, config: Arc::new(config), i18n: Arc::new(i18n::Catalogs::load()), ingestor, outbox, graph }

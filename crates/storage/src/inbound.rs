@@ -267,35 +267,33 @@ async fn insert_message(
 }
 
 /// Moves the conversation's last message forward (never back, for late deliveries); a
-/// customer message opens the 24-hour window and marks the chat unanswered, an echo answers it.
+/// customer message opens the 24-hour window (from the latest customer message, however late
+/// it arrived) and marks the chat unanswered, an echo answers it. One statement.
 async fn touch_conversation(tx: &Tx, conversation: i64, m: &Message, inbound: bool) -> Result<()> {
     let at = m.timestamp.saturating_mul(1000);
-    if inbound {
-        // The window opens from the customer's latest message, however late it was delivered.
-        tx.run(
-            Query::update()
-                .table(Conversations::Table)
-                .value(Conversations::LastInboundAt, at)
-                .and_where(Expr::col(Conversations::Id).eq(conversation))
-                .cond_where(
-                    Cond::any()
-                        .add(Expr::col(Conversations::LastInboundAt).is_null())
-                        .add(Expr::col(Conversations::LastInboundAt).lt(at)),
-                ),
-        )
-        .await?;
-    }
+    let newer = |col: Conversations| Cond::any().add(Expr::col(col).is_null()).add(Expr::col(col).lte(at));
+    let text = m.text.clone().unwrap_or_else(|| format!("[{}]", m.kind));
     let mut q = Query::update();
     q.table(Conversations::Table)
-        .value(Conversations::LastMessageAt, at)
-        .value(Conversations::LastMessageText, m.text.clone().unwrap_or_else(|| format!("[{}]", m.kind)))
-        .value(Conversations::Unanswered, inbound)
-        .and_where(Expr::col(Conversations::Id).eq(conversation))
-        .cond_where(
-            Cond::any()
-                .add(Expr::col(Conversations::LastMessageAt).is_null())
-                .add(Expr::col(Conversations::LastMessageAt).lte(at)),
+        .value(
+            Conversations::LastMessageAt,
+            Expr::case(newer(Conversations::LastMessageAt), at).finally(Expr::col(Conversations::LastMessageAt)),
+        )
+        .value(
+            Conversations::LastMessageText,
+            Expr::case(newer(Conversations::LastMessageAt), text).finally(Expr::col(Conversations::LastMessageText)),
+        )
+        .value(
+            Conversations::Unanswered,
+            Expr::case(newer(Conversations::LastMessageAt), inbound).finally(Expr::col(Conversations::Unanswered)),
+        )
+        .and_where(Expr::col(Conversations::Id).eq(conversation));
+    if inbound {
+        q.value(
+            Conversations::LastInboundAt,
+            Expr::case(newer(Conversations::LastInboundAt), at).finally(Expr::col(Conversations::LastInboundAt)),
         );
+    }
     tx.run(&q).await?;
     Ok(())
 }
