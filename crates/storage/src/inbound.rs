@@ -207,7 +207,7 @@ async fn conversation_for(tx: &Tx, target: &Target, contact: i64, now: i64) -> R
 }
 
 /// Stores a message once per wamid; answers its id when it was new.
-async fn insert_message(
+pub(crate) async fn insert_message(
     tx: &Tx,
     company_id: i64,
     conversation: i64,
@@ -215,8 +215,40 @@ async fn insert_message(
     inbound: bool,
     now: i64,
 ) -> Result<Option<i64>> {
-    let media = m.media.clone().unwrap_or_default();
     let (status, rank) = if inbound { (None, 0) } else { (Some("sent"), 1) };
+    insert_row(
+        tx,
+        MessageRow {
+            company_id,
+            conversation,
+            message: m,
+            inbound,
+            status,
+            rank,
+            sent_at: m.timestamp.saturating_mul(1000),
+            now,
+        },
+    )
+    .await
+}
+
+/// A message row to store (incoming, echoed, or queued by us).
+pub(crate) struct MessageRow<'a> {
+    pub company_id: i64,
+    pub conversation: i64,
+    pub message: &'a Message,
+    pub inbound: bool,
+    pub status: Option<&'a str>,
+    pub rank: i64,
+    pub sent_at: i64,
+    pub now: i64,
+}
+
+/// Stores a message once per wamid; answers its id when it was new.
+pub(crate) async fn insert_row(tx: &Tx, row: MessageRow<'_>) -> Result<Option<i64>> {
+    let (m, company_id, conversation, inbound, status, rank, now) =
+        (row.message, row.company_id, row.conversation, row.inbound, row.status, row.rank, row.now);
+    let media = m.media.clone().unwrap_or_default();
     let inserted: Option<(i64,)> = tx
         .optional(
             Query::insert()
@@ -256,7 +288,7 @@ async fn insert_message(
                     status.into(),
                     rank.into(),
                     m.raw.to_string().into(),
-                    m.timestamp.saturating_mul(1000).into(),
+                    row.sent_at.into(),
                     now.into(),
                 ])
                 .on_conflict(OnConflict::columns([Messages::CompanyId, Messages::Wamid]).do_nothing().to_owned())

@@ -3,10 +3,12 @@
 
 use crate::db::Exec;
 use crate::error::Result;
+use crate::inbound::{MessageRow, insert_row};
 pub use crate::jobs::Job;
 use crate::schema::{Conversations, Messages};
 use crate::{Db, now_ms};
 use rand::RngCore;
+use rapport_domain::message::Message;
 use sea_query::{Expr, ExprTrait, Query};
 use serde_json::Value;
 
@@ -35,41 +37,29 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
     rand::rng().fill_bytes(&mut token);
     let placeholder = format!("local:{}", token.iter().map(|b| format!("{b:02x}")).collect::<String>());
     let tx = db.begin().await?;
-    let (message_id,): (i64,) = tx
-        .one(
-            Query::insert()
-                .into_table(Messages::Table)
-                .columns([
-                    Messages::CompanyId,
-                    Messages::ConversationId,
-                    Messages::Wamid,
-                    Messages::Direction,
-                    Messages::Kind,
-                    Messages::Text,
-                    Messages::ReplyTo,
-                    Messages::Status,
-                    Messages::StatusRank,
-                    Messages::RawJson,
-                    Messages::SentAt,
-                    Messages::CreatedAt,
-                ])
-                .values_panic([
-                    send.company_id.into(),
-                    send.conversation_id.into(),
-                    placeholder.into(),
-                    "out".into(),
-                    send.kind.into(),
-                    send.text.map(String::from).into(),
-                    send.reply_to.map(String::from).into(),
-                    "queued".into(),
-                    0i64.into(),
-                    send.payload.to_string().into(),
-                    now.into(),
-                    now.into(),
-                ])
-                .returning_col(Messages::Id),
-        )
-        .await?;
+    let message = Message {
+        wamid: placeholder,
+        wa_id: None,
+        user_id: None,
+        timestamp: now / 1000,
+        kind: send.kind.to_string(),
+        text: send.text.map(String::from),
+        media: None,
+        reply_to: send.reply_to.map(String::from),
+        target: None,
+        raw: send.payload.clone(),
+    };
+    let row = MessageRow {
+        company_id: send.company_id,
+        conversation: send.conversation_id,
+        message: &message,
+        inbound: false,
+        status: Some("queued"),
+        rank: 0,
+        sent_at: now,
+        now,
+    };
+    let message_id = insert_row(&tx, row).await?.ok_or(crate::StorageError::Refused("duplicate_message"))?;
     crate::jobs::enqueue(&tx, KIND, send.company_id, message_id, send.number_id, &send.payload.to_string()).await?;
     tx.run(
         Query::update()
