@@ -91,3 +91,12 @@ pub fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
 pub async fn unknown_route() -> ApiError {
     ApiError::NotFound
 }
+
+/// The request's declared media type, lower-cased and without parameters (`""` when absent).
+pub fn content_type(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or(v).trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}

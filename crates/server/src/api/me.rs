@@ -10,7 +10,7 @@ use crate::views::StaffView;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use rapport_domain::values::{NAME_MAX, NOTE_MAX, Password, multiline_text, optional_text, required_text};
 use rapport_storage::staff::{self, StaffChanges};
 use serde::Deserialize;
@@ -111,7 +111,8 @@ pub async fn set_avatar(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<StatusCode> {
-    let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let declared = super::extract::content_type(&headers);
+    let declared = declared.as_str();
     let content_type =
         image_type(&body).ok_or_else(|| ApiError::invalid("avatar", "must be a PNG, JPEG, GIF or WebP image"))?;
     if !declared.is_empty() && declared != content_type && declared != "application/octet-stream" {

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use rapport_domain::Grant;
 use rapport_domain::attachment::{content_matches, kind_for};
 use rapport_domain::values::required_text;
@@ -57,11 +57,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<UploadView>)> {
     auth.require(Grant::MenuChats)?;
     let filename = required_text("filename", &query.filename, 255)?;
-    let mime_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or(v).trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let mime_type = super::extract::content_type(&headers);
     let kind = kind_for(&mime_type)
         .ok_or_else(|| ApiError::invalid("file", format!("WhatsApp does not take `{mime_type}` files")))?;
     if body.len() > kind.max_bytes {
