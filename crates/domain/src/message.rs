@@ -19,6 +19,9 @@ pub struct Message {
     pub wa_id: Option<String>,
     /// The customer's business-scoped user id, when Meta sends one.
     pub user_id: Option<String>,
+    /// Set when the message was written in (or, for an echo, to) a group chat: the group's id.
+    /// `wa_id` and `user_id` then name the participant who wrote it.
+    pub group_id: Option<String>,
     /// Seconds since the Unix epoch.
     pub timestamp: i64,
     /// Meta's `type` as sent (`text`, `image`, `reaction`, `revoke` ...; `unknown` when absent).
@@ -52,6 +55,9 @@ pub struct Status {
     pub recipient_id: Option<String>,
     pub error_code: Option<i64>,
     pub error_title: Option<String>,
+    /// `biz_opaque_callback_data` as we sent it with the message: lets a report name a message
+    /// whose send answer never reached us.
+    pub callback: Option<String>,
     pub raw: Value,
 }
 

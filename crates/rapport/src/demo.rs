@@ -247,7 +247,13 @@ pub async fn customer_traffic(simulator: Simulator) {
     for i in 0usize.. {
         let (wa_id, name) = CUSTOMERS[i % CUSTOMERS.len()];
         let text = if i < CUSTOMERS.len() { TEXTS[i] } else { TEXTS[i % TEXTS.len()] };
-        if let Err(e) = simulator.customer_writes(wa_id, name, text).await {
+        let written = if i % 4 == 3 {
+            // A wholesale customers' group the shop's number is in.
+            simulator.customer_writes_in_group("120363025246125486", wa_id, name, text).await
+        } else {
+            simulator.customer_writes(wa_id, name, text).await
+        };
+        if let Err(e) = written {
             tracing::warn!(error = %e, "the simulated customer could not write");
         }
         tokio::time::sleep(std::time::Duration::from_secs(if i < CUSTOMERS.len() { 1 } else { 20 })).await;

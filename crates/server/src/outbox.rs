@@ -79,6 +79,12 @@ async fn send(db: &Db, settings: &Settings, pacer: &Pacer, job: &Job) -> Result<
     let Ok(mut payload) = serde_json::from_str::<serde_json::Value>(&job.payload_json) else {
         return outbox::bury(db, job, 0, "the queued message is damaged").await;
     };
+    // A retry after an unclear failure (timeout, 5xx): Meta may have accepted the first
+    // attempt after all, and its delivery report may have said so meanwhile.
+    if job.attempts > 1 && outbox::already_accepted(db, job).await? {
+        tracing::info!(job = job.id, "Meta had accepted the message; not sending it again");
+        return outbox::settle(db, job).await;
+    }
     pacer.wait_turn(job.number_id).await;
     let sent = async {
         attach_upload(settings, &phone_number_id, &token, &mut payload).await?;

@@ -204,10 +204,24 @@ pub struct ContactRef {
     pub wa_id: Option<String>,
 }
 
+/// A WhatsApp group chat the number takes part in.
+#[derive(Serialize, ToSchema)]
+pub struct GroupRef {
+    /// WhatsApp's group id.
+    pub id: String,
+    pub name: Option<String>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ConversationView {
     pub id: i64,
-    pub contact: ContactRef,
+    /// `direct` (one customer) or `group`.
+    #[schema(value_type = String, example = "direct")]
+    pub kind: &'static str,
+    /// The customer of a direct chat.
+    pub contact: Option<ContactRef>,
+    /// The group of a group chat.
+    pub group: Option<GroupRef>,
     pub number_id: i64,
     pub responsible_staff_id: Option<i64>,
     /// True from a customer message until someone replies.
@@ -222,12 +236,14 @@ impl ConversationView {
     pub fn new(c: rapport_storage::conversations::ConversationRow, now: i64) -> Self {
         ConversationView {
             window_open: rapport_domain::window::is_open(c.last_inbound_at, now),
-            contact: ContactRef {
-                id: c.contact_id,
-                name: c.contact_name,
-                phone: c.contact_phone,
+            kind: if c.group_id.is_some() { "group" } else { "direct" },
+            contact: c.contact_id.map(|id| ContactRef {
+                id,
+                name: c.contact_name.unwrap_or_default(),
+                phone: c.contact_phone.unwrap_or_default(),
                 wa_id: c.contact_wa_id,
-            },
+            }),
+            group: c.group_id.map(|id| GroupRef { id, name: c.group_name }),
             last_message_at: c.last_message_at.map(rfc3339),
             id: c.id,
             number_id: c.number_id,
@@ -244,6 +260,8 @@ pub struct MessageView {
     pub wamid: String,
     /// `in` (from the customer) or `out`.
     pub direction: String,
+    /// Who wrote a customer message (in group chats, the participant).
+    pub sender_name: Option<String>,
     /// Meta's message type: `text`, `image`, `reaction`, `revoke`, ...
     #[serde(rename = "type")]
     pub kind: String,
@@ -277,6 +295,7 @@ impl From<rapport_storage::conversations::MessageRow> for MessageView {
             id: m.id,
             wamid: m.wamid,
             direction: m.direction,
+            sender_name: m.sender_name,
             kind: m.kind,
             text: m.text,
             media_id: m.media_id,

@@ -81,8 +81,14 @@ async fn a_reply_reaches_meta_in_its_exact_shape_and_ends_read() {
         let sent: Vec<_> = s.simulator.received().into_iter().filter(|r| r.accepted_as.is_some()).collect();
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].authorization, "Bearer EAAG-simulated-token");
+        let mut body = sent[0].body.clone();
+        let callback = body.as_object_mut().unwrap().remove("biz_opaque_callback_data");
+        assert!(
+            callback.as_ref().and_then(Value::as_str).is_some_and(|c| c.starts_with("local:")),
+            "the send carries our message's reference for Meta to repeat: {callback:?}"
+        );
         assert_eq!(
-            sent[0].body,
+            body,
             json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": CUSTOMER, "type": "text",
                    "text": {"preview_url": false, "body": "Yes, next day."}})
         );
@@ -104,6 +110,56 @@ async fn a_send_during_an_outage_is_retried_and_delivered_once() {
         let attempts = s.simulator.received();
         assert_eq!(attempts.len(), 2, "one failed attempt, one retry");
         assert_eq!(attempts.iter().filter(|r| r.accepted_as.is_some()).count(), 1, "delivered exactly once");
+    }
+}
+
+#[tokio::test]
+async fn a_send_whose_answer_was_lost_is_not_sent_again() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        s.simulator.customer_writes(CUSTOMER, "Jane", "Hello?").await.unwrap();
+        let conversation = conversation_id(&s.admin).await;
+        // Meta accepts the send, but a proxy answers 504: Rapport cannot know it went out until
+        // the delivery reports, which name the message by its callback data, arrive.
+        s.simulator.fail_next([Failure::LostAnswer]);
+        let (_, queued) = reply(&s.admin, conversation, json!({"type": "text", "text": "On its way"})).await;
+        let done = wait_for(&s.admin, conversation, queued["id"].as_i64().unwrap(), |m| m["status"] == "read").await;
+        let accepted: Vec<String> = s.simulator.received().into_iter().filter_map(|r| r.accepted_as).collect();
+        assert_eq!(accepted.len(), 1, "the customer got the message once");
+        assert_eq!(done["wamid"].as_str(), Some(accepted[0].as_str()), "the message took Meta's id from the report");
+        // Past the first retry's moment (2 s ± 20 %): still one send.
+        tokio::time::sleep(Duration::from_millis(2600)).await;
+        assert_eq!(s.simulator.received().len(), 1, "the retry was called off");
+    }
+}
+
+#[tokio::test]
+async fn group_chats_keep_each_participant_and_replies_go_to_the_group() {
+    const GROUP: &str = "120363025246125486";
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        s.simulator.customer_writes_in_group(GROUP, "447700900201", "Ana", "Who has the invoice?").await.unwrap();
+        s.simulator.customer_writes_in_group(GROUP, "447700900202", "Bogdan", "I do").await.unwrap();
+        s.simulator.customer_writes(CUSTOMER, "Jane", "Separate question").await.unwrap();
+        let chats = s.admin.all("/api/v1/conversations").await;
+        assert_eq!(chats.len(), 2, "one group chat and one direct chat: {chats:?}");
+        let group = chats.iter().find(|c| c["kind"] == "group").expect("a group chat");
+        assert_eq!(group["group"]["id"], GROUP);
+        assert!(group["contact"].is_null());
+        assert_eq!(chats.iter().find(|c| c["kind"] == "direct").unwrap()["contact"]["wa_id"], CUSTOMER);
+        let id = group["id"].as_i64().unwrap();
+        let messages = s.admin.all(&format!("/api/v1/conversations/{id}/messages")).await;
+        let said: Vec<(&str, &str)> =
+            messages.iter().map(|m| (m["sender_name"].as_str().unwrap(), m["text"].as_str().unwrap())).collect();
+        assert_eq!(said, [("Ana", "Who has the invoice?"), ("Bogdan", "I do")]);
+        let (status, queued) = reply(&s.admin, id, json!({"type": "text", "text": "Thanks both"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{queued}");
+        wait_for(&s.admin, id, queued["id"].as_i64().unwrap(), |m| m["status"] == "read").await;
+        let sent = s.simulator.received();
+        assert_eq!(
+            (sent[0].body["recipient_type"].as_str(), sent[0].body["to"].as_str()),
+            (Some("group"), Some(GROUP))
+        );
     }
 }
 

@@ -34,6 +34,9 @@ pub enum Failure {
     Outage,
     /// A Meta error with this code and title, HTTP 400.
     Error { code: i64, title: String },
+    /// Meta accepts and delivers the message, but the answer never reaches the caller (a
+    /// proxy answers 504 instead): the caller cannot tell whether it was sent.
+    LostAnswer,
 }
 
 /// A file Rapport uploaded to send.
@@ -167,6 +170,24 @@ impl Simulator {
 }
 
 impl Simulator {
+    /// A customer writes `text` in a group chat the business number is in (Meta's group
+    /// messages carry `group_id`; `from` is the participant); answers the message's wamid.
+    pub async fn customer_writes_in_group(
+        &self,
+        group_id: &str,
+        wa_id: &str,
+        name: &str,
+        text: &str,
+    ) -> Result<String, String> {
+        let wamid = format!("wamid.SIMIN{}", self.shared.counter.fetch_add(1, Ordering::Relaxed));
+        let message = json!({"from": wa_id, "group_id": group_id, "id": wamid, "timestamp": now_secs().to_string(),
+                             "type": "text", "text": {"body": text}});
+        let value = json!({"contacts": [{"profile": {"name": name}, "wa_id": wa_id}], "messages": [message]});
+        self.shared.post_webhook(value).await?;
+        lock(&self.shared.last_inbound).insert(group_id.to_string(), now_secs());
+        Ok(wamid)
+    }
+
     /// A customer sends a picture with a caption; answers the message's wamid and the picture's
     /// bytes (what Rapport should end up storing).
     pub async fn customer_sends_image(
@@ -322,11 +343,17 @@ impl Shared {
         if response.status().is_success() { Ok(()) } else { Err(format!("webhook answered {}", response.status())) }
     }
 
-    /// sent → delivered → read, as Meta reports an accepted message.
-    async fn report_progress(self: Arc<Self>, wamid: String, to: String) {
+    /// sent → delivered → read, as Meta reports an accepted message (`body` is the send), with
+    /// the sender's `biz_opaque_callback_data` repeated in each report as Meta does.
+    async fn report_progress(self: Arc<Self>, wamid: String, body: Value) {
         for status in ["sent", "delivered", "read"] {
             tokio::time::sleep(self.status_delay).await;
-            let report = json!({"statuses": [{"id": wamid, "status": status, "timestamp": now_secs().to_string(), "recipient_id": to}]});
+            let mut report = json!({"id": wamid, "status": status, "timestamp": now_secs().to_string(),
+                                    "recipient_id": body["to"], "recipient_type": body["recipient_type"]});
+            if let Some(callback) = body.get("biz_opaque_callback_data") {
+                report["biz_opaque_callback_data"] = callback.clone();
+            }
+            let report = json!({"statuses": [report]});
             if let Err(e) = self.post_webhook(report).await {
                 tracing::warn!(error = %e, "simulator could not post a status");
             }
@@ -393,12 +420,14 @@ async fn messages(
             return graph_error(StatusCode::BAD_REQUEST, 131053, "Media upload error: unknown media id");
         }
     }
-    if let Some(failure) = lock(&shared.failures).pop_front() {
-        return match failure {
-            Failure::Outage => graph_error(StatusCode::INTERNAL_SERVER_ERROR, 1, "An unknown error occurred"),
-            Failure::Error { code, title } => graph_error(StatusCode::BAD_REQUEST, code, &title),
-        };
-    }
+    let lose_answer = match lock(&shared.failures).pop_front() {
+        Some(Failure::Outage) => {
+            return graph_error(StatusCode::INTERNAL_SERVER_ERROR, 1, "An unknown error occurred");
+        }
+        Some(Failure::Error { code, title }) => return graph_error(StatusCode::BAD_REQUEST, code, &title),
+        Some(Failure::LostAnswer) => true,
+        None => false,
+    };
     let last = lock(&shared.last_inbound).get(to).copied();
     if kind != "template" && last.is_none_or(|t| now_secs() - t >= 24 * 3600) {
         return graph_error(
@@ -420,7 +449,10 @@ async fn messages(
     }
     let wamid = format!("wamid.SIMOUT{}", shared.counter.fetch_add(1, Ordering::Relaxed));
     lock(&shared.received)[index].accepted_as = Some(wamid.clone());
-    tokio::spawn(shared.clone().report_progress(wamid.clone(), to.to_string()));
+    tokio::spawn(shared.clone().report_progress(wamid.clone(), body.clone()));
+    if lose_answer {
+        return (StatusCode::GATEWAY_TIMEOUT, Json(Value::Null));
+    }
     (
         StatusCode::OK,
         Json(

@@ -13,10 +13,14 @@ use sea_query::{Alias, Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 pub struct ConversationRow {
     pub id: i64,
     pub number_id: i64,
-    pub contact_id: i64,
-    pub contact_name: String,
-    pub contact_phone: String,
+    /// A direct chat's customer; `None` for a group chat.
+    pub contact_id: Option<i64>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
     pub contact_wa_id: Option<String>,
+    /// A group chat's WhatsApp group id; `None` for a direct chat.
+    pub group_id: Option<String>,
+    pub group_name: Option<String>,
     pub responsible_staff_id: Option<i64>,
     pub last_message_at: Option<i64>,
     pub last_message_text: String,
@@ -33,6 +37,8 @@ fn select() -> SelectStatement {
         (Conversations::Table, Conversations::Id),
         (Conversations::Table, Conversations::NumberId),
         (Conversations::Table, Conversations::ContactId),
+        (Conversations::Table, Conversations::GroupId),
+        (Conversations::Table, Conversations::GroupName),
         (Conversations::Table, Conversations::ResponsibleStaffId),
         (Conversations::Table, Conversations::LastMessageAt),
         (Conversations::Table, Conversations::LastMessageText),
@@ -45,7 +51,7 @@ fn select() -> SelectStatement {
     .expr_as(Expr::col((Numbers::Table, Numbers::Status)), Alias::new("number_status"))
     .expr_as(Expr::col((Numbers::Table, Numbers::WabaId)), Alias::new("number_waba_id"))
     .from(Conversations::Table)
-    .inner_join(
+    .left_join(
         Contacts::Table,
         Expr::col((Contacts::Table, Contacts::Id)).equals((Conversations::Table, Conversations::ContactId)),
     )
@@ -101,6 +107,8 @@ pub struct MessageRow {
     /// Set once the media worker has stored the file.
     pub media_path: Option<String>,
     pub media_error: Option<String>,
+    /// Who wrote a customer message (named in group chats).
+    pub sender_name: Option<String>,
 }
 
 /// The messages of a conversation `scope` sees, oldest first, after the cursor.
@@ -113,12 +121,12 @@ pub async fn messages(
 ) -> Result<Page<MessageRow>> {
     get(db, scope, conversation).await?;
     let mut q = select_messages();
-    q.and_where(Expr::col(Messages::CompanyId).eq(scope.company_id()))
-        .and_where(Expr::col(Messages::ConversationId).eq(conversation))
-        .order_by(Messages::Id, Order::Asc)
+    q.and_where(Expr::col((Messages::Table, Messages::CompanyId)).eq(scope.company_id()))
+        .and_where(Expr::col((Messages::Table, Messages::ConversationId)).eq(conversation))
+        .order_by((Messages::Table, Messages::Id), Order::Asc)
         .limit(limit + 1);
     if let Some(after) = after {
-        q.and_where(Expr::col(Messages::Id).gt(after));
+        q.and_where(Expr::col((Messages::Table, Messages::Id)).gt(after));
     }
     Ok(Page::from_rows(db.all(&q).await?, limit, |m: &MessageRow| m.id))
 }
@@ -127,8 +135,8 @@ pub async fn messages(
 pub async fn message(db: &Db, company_id: i64, id: i64) -> Result<MessageRow> {
     db.one(
         select_messages()
-            .and_where(Expr::col(Messages::CompanyId).eq(company_id))
-            .and_where(Expr::col(Messages::Id).eq(id)),
+            .and_where(Expr::col((Messages::Table, Messages::CompanyId)).eq(company_id))
+            .and_where(Expr::col((Messages::Table, Messages::Id)).eq(id)),
     )
     .await
 }
@@ -136,25 +144,30 @@ pub async fn message(db: &Db, company_id: i64, id: i64) -> Result<MessageRow> {
 fn select_messages() -> SelectStatement {
     let mut q = Query::select();
     q.columns([
-        Messages::Id,
-        Messages::Wamid,
-        Messages::Direction,
-        Messages::Kind,
-        Messages::Text,
-        Messages::MediaId,
-        Messages::MediaMimeType,
-        Messages::MediaFilename,
-        Messages::ReplyTo,
-        Messages::TargetWamid,
-        Messages::Status,
-        Messages::ErrorCode,
-        Messages::ErrorTitle,
-        Messages::RawJson,
-        Messages::SentAt,
-        Messages::MediaPath,
-        Messages::MediaError,
+        (Messages::Table, Messages::Id),
+        (Messages::Table, Messages::Wamid),
+        (Messages::Table, Messages::Direction),
+        (Messages::Table, Messages::Kind),
+        (Messages::Table, Messages::Text),
+        (Messages::Table, Messages::MediaId),
+        (Messages::Table, Messages::MediaMimeType),
+        (Messages::Table, Messages::MediaFilename),
+        (Messages::Table, Messages::ReplyTo),
+        (Messages::Table, Messages::TargetWamid),
+        (Messages::Table, Messages::Status),
+        (Messages::Table, Messages::ErrorCode),
+        (Messages::Table, Messages::ErrorTitle),
+        (Messages::Table, Messages::RawJson),
+        (Messages::Table, Messages::SentAt),
+        (Messages::Table, Messages::MediaPath),
+        (Messages::Table, Messages::MediaError),
     ])
-    .from(Messages::Table);
+    .expr_as(Expr::col((Contacts::Table, Contacts::Name)), Alias::new("sender_name"))
+    .from(Messages::Table)
+    .left_join(
+        Contacts::Table,
+        Expr::col((Contacts::Table, Contacts::Id)).equals((Messages::Table, Messages::SenderContactId)),
+    );
     q
 }
 

@@ -4,7 +4,7 @@
 
 use crate::db::{Exec, Tx};
 use crate::error::Result;
-use crate::schema::{Contacts, Conversations, MessageStatuses, Messages, Numbers};
+use crate::schema::{Contacts, Conversations, Jobs, MessageStatuses, Messages, Numbers};
 use crate::{Db, now_ms};
 use rapport_domain::message::{Contact, DeliveryStatus, Message, Status};
 use rapport_domain::sync::SyncFilter;
@@ -51,27 +51,13 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
         for (message, inbound) in
             delivery.messages.iter().map(|m| (m, true)).chain(delivery.echoes.iter().map(|m| (m, false)))
         {
-            let name = delivery
-                .contacts
-                .iter()
-                .find(|c| {
-                    (c.wa_id.is_some() && c.wa_id == message.wa_id)
-                        || (c.user_id.is_some() && c.user_id == message.user_id)
-                })
-                .and_then(|c| c.name.clone());
             let target = &delivery.target;
-            let known = find_contact(&tx, target.company_id, message).await?;
-            if inbound && !target.sync.admits(message.wa_id.as_deref(), known.is_some()) {
+            let Some((conversation, sender)) = place(&tx, delivery, message, inbound, now).await? else {
                 outcome.filtered += 1;
                 continue;
-            }
-            let contact = match known {
-                Some(id) => id,
-                None => create_contact(&tx, target, message, name.as_deref(), now).await?,
             };
-            let conversation = conversation_for(&tx, target, contact, now).await?;
             if let Some(message_id) =
-                insert_message(&tx, target.company_id, conversation, message, inbound, now).await?
+                insert_message(&tx, target.company_id, conversation, sender, message, inbound, now).await?
             {
                 outcome.new_messages += 1;
                 if !inbound {
@@ -102,6 +88,45 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
     .await?;
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// The conversation a message belongs in and the contact who wrote it (none for our own
+/// echo into a group); `None` when the number's sync filter leaves the customer out. Group
+/// chats are kept whoever writes in them: the filter is about one-to-one customers.
+async fn place(
+    tx: &Tx,
+    delivery: &Delivery,
+    message: &Message,
+    inbound: bool,
+    now: i64,
+) -> Result<Option<(i64, Option<i64>)>> {
+    let target = &delivery.target;
+    if let (Some(group), false) = (&message.group_id, inbound) {
+        return Ok(Some((group_conversation(tx, target, group, now).await?, None)));
+    }
+    let known = find_contact(tx, target.company_id, message).await?;
+    if inbound && message.group_id.is_none() && !target.sync.admits(message.wa_id.as_deref(), known.is_some()) {
+        return Ok(None);
+    }
+    let contact = match known {
+        Some(id) => id,
+        None => {
+            let name = delivery
+                .contacts
+                .iter()
+                .find(|c| {
+                    (c.wa_id.is_some() && c.wa_id == message.wa_id)
+                        || (c.user_id.is_some() && c.user_id == message.user_id)
+                })
+                .and_then(|c| c.name.clone());
+            create_contact(tx, target, message, name.as_deref(), now).await?
+        }
+    };
+    let conversation = match &message.group_id {
+        Some(group) => group_conversation(tx, target, group, now).await?,
+        None => conversation_for(tx, target, contact, now).await?,
+    };
+    Ok(Some((conversation, inbound.then_some(contact))))
 }
 
 /// The contact a message is from (or, for an echo, to), by WhatsApp id or business-scoped
@@ -177,13 +202,27 @@ async fn create_contact(tx: &Tx, target: &Target, message: &Message, name: Optio
 
 /// The conversation between a number and a contact, created on the first message.
 async fn conversation_for(tx: &Tx, target: &Target, contact: i64, now: i64) -> Result<i64> {
+    find_or_create_conversation(tx, target, (Conversations::ContactId, contact.into()), now).await
+}
+
+/// The conversation of a group chat the number is in, created on the group's first message.
+async fn group_conversation(tx: &Tx, target: &Target, group: &str, now: i64) -> Result<i64> {
+    find_or_create_conversation(tx, target, (Conversations::GroupId, group.into()), now).await
+}
+
+async fn find_or_create_conversation(
+    tx: &Tx,
+    target: &Target,
+    (party, value): (Conversations, sea_query::Value),
+    now: i64,
+) -> Result<i64> {
     let existing: Option<(i64,)> = tx
         .optional(
             Query::select()
                 .column(Conversations::Id)
                 .from(Conversations::Table)
                 .and_where(Expr::col(Conversations::NumberId).eq(target.number_id))
-                .and_where(Expr::col(Conversations::ContactId).eq(contact)),
+                .and_where(Expr::col(party).eq(value.clone())),
         )
         .await?;
     if let Some((id,)) = existing {
@@ -193,13 +232,8 @@ async fn conversation_for(tx: &Tx, target: &Target, contact: i64, now: i64) -> R
         .one(
             Query::insert()
                 .into_table(Conversations::Table)
-                .columns([
-                    Conversations::CompanyId,
-                    Conversations::NumberId,
-                    Conversations::ContactId,
-                    Conversations::CreatedAt,
-                ])
-                .values_panic([target.company_id.into(), target.number_id.into(), contact.into(), now.into()])
+                .columns([Conversations::CompanyId, Conversations::NumberId, party, Conversations::CreatedAt])
+                .values_panic([target.company_id.into(), target.number_id.into(), value.into(), now.into()])
                 .returning_col(Conversations::Id),
         )
         .await?;
@@ -211,6 +245,7 @@ pub(crate) async fn insert_message(
     tx: &Tx,
     company_id: i64,
     conversation: i64,
+    sender: Option<i64>,
     m: &Message,
     inbound: bool,
     now: i64,
@@ -221,6 +256,7 @@ pub(crate) async fn insert_message(
         MessageRow {
             company_id,
             conversation,
+            sender,
             message: m,
             inbound,
             status,
@@ -236,6 +272,8 @@ pub(crate) async fn insert_message(
 pub(crate) struct MessageRow<'a> {
     pub company_id: i64,
     pub conversation: i64,
+    /// The contact who wrote a customer message.
+    pub sender: Option<i64>,
     pub message: &'a Message,
     pub inbound: bool,
     pub status: Option<&'a str>,
@@ -271,6 +309,7 @@ pub(crate) async fn insert_row(tx: &Tx, row: MessageRow<'_>) -> Result<Option<i6
                     Messages::RawJson,
                     Messages::SentAt,
                     Messages::CreatedAt,
+                    Messages::SenderContactId,
                 ])
                 .values_panic([
                     company_id.into(),
@@ -290,6 +329,7 @@ pub(crate) async fn insert_row(tx: &Tx, row: MessageRow<'_>) -> Result<Option<i6
                     m.raw.to_string().into(),
                     row.sent_at.into(),
                     now.into(),
+                    row.sender.into(),
                 ])
                 .on_conflict(OnConflict::columns([Messages::CompanyId, Messages::Wamid]).do_nothing().to_owned())
                 .returning_col(Messages::Id),
@@ -363,6 +403,9 @@ async fn apply_status(tx: &Tx, company_id: i64, s: &Status, now: i64) -> Result<
     }
     // Pairs with `outbox::complete`: whichever of the two comes second sees the other's work.
     tx.lock_key(&format!("wamid:{company_id}:{}", s.wamid)).await?;
+    if let Some(placeholder) = s.callback.as_deref().filter(|c| c.starts_with(crate::outbox::PLACEHOLDER_PREFIX)) {
+        adopt_lost_send(tx, company_id, placeholder, &s.wamid, now).await?;
+    }
     let mut q = Query::update();
     q.table(Messages::Table)
         .value(Messages::Status, s.status.name())
@@ -374,6 +417,41 @@ async fn apply_status(tx: &Tx, company_id: i64, s: &Status, now: i64) -> Result<
         q.value(Messages::ErrorCode, s.error_code).value(Messages::ErrorTitle, s.error_title.clone());
     }
     tx.run(&q).await?;
+    Ok(())
+}
+
+/// A report names, through its callback data, a message still waiting for Meta's answer to
+/// its send: Meta accepted it, so it takes the real wamid and its send job is done (a retry
+/// already queued will not send it again).
+async fn adopt_lost_send(tx: &Tx, company_id: i64, placeholder: &str, wamid: &str, now: i64) -> Result<()> {
+    let found: Option<(i64,)> = tx
+        .optional(
+            Query::select()
+                .column(Messages::Id)
+                .from(Messages::Table)
+                .and_where(Expr::col(Messages::CompanyId).eq(company_id))
+                .and_where(Expr::col(Messages::Wamid).eq(placeholder)),
+        )
+        .await?;
+    let Some((message_id,)) = found else { return Ok(()) };
+    tx.run(
+        Query::update()
+            .table(Messages::Table)
+            .value(Messages::Wamid, wamid)
+            .and_where(Expr::col(Messages::Id).eq(message_id)),
+    )
+    .await?;
+    tx.run(
+        Query::update()
+            .table(Jobs::Table)
+            .value(Jobs::State, "sent")
+            .value(Jobs::LockedUntil, Option::<i64>::None)
+            .value(Jobs::UpdatedAt, now)
+            .and_where(Expr::col(Jobs::MessageId).eq(message_id))
+            .and_where(Expr::col(Jobs::Kind).eq(crate::outbox::KIND))
+            .and_where(Expr::col(Jobs::State).eq("queued")),
+    )
+    .await?;
     Ok(())
 }
 

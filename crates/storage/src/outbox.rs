@@ -29,29 +29,41 @@ pub struct NewSend<'a> {
     pub payload: &'a Value,
 }
 
+/// How a queued message's wamid starts until Meta assigns the real one.
+pub(crate) const PLACEHOLDER_PREFIX: &str = "local:";
+
 /// Queues a message; answers the message's id. Until Meta assigns one, its wamid is a local
-/// placeholder (`local:...`).
+/// placeholder (`local:...`). The placeholder also travels with the send as Meta's
+/// `biz_opaque_callback_data`, which Meta repeats in every delivery report: when Meta accepted
+/// a send but its answer never reached us, the first report still names our message (see
+/// `inbound::adopt_lost_send`) and the retry is called off.
 pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
     let now = now_ms();
     let mut token = [0u8; 12];
     rand::rng().fill_bytes(&mut token);
-    let placeholder = format!("local:{}", token.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let placeholder = format!("{PLACEHOLDER_PREFIX}{}", token.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let mut payload = send.payload.clone();
+    if let Some(object) = payload.as_object_mut() {
+        object.insert("biz_opaque_callback_data".into(), Value::String(placeholder.clone()));
+    }
     let tx = db.begin().await?;
     let message = Message {
         wamid: placeholder,
         wa_id: None,
         user_id: None,
+        group_id: None,
         timestamp: now / 1000,
         kind: send.kind.to_string(),
         text: send.text.map(String::from),
         media: None,
         reply_to: send.reply_to.map(String::from),
         target: None,
-        raw: send.payload.clone(),
+        raw: payload.clone(),
     };
     let row = MessageRow {
         company_id: send.company_id,
         conversation: send.conversation_id,
+        sender: None,
         message: &message,
         inbound: false,
         status: Some("queued"),
@@ -60,7 +72,7 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
         now,
     };
     let message_id = insert_row(&tx, row).await?.ok_or(crate::StorageError::Refused("duplicate_message"))?;
-    crate::jobs::enqueue(&tx, KIND, send.company_id, message_id, send.number_id, &send.payload.to_string()).await?;
+    crate::jobs::enqueue(&tx, KIND, send.company_id, message_id, send.number_id, &payload.to_string()).await?;
     tx.run(
         Query::update()
             .table(Conversations::Table)
@@ -100,6 +112,26 @@ pub async fn complete(db: &Db, job: &Job, wamid: &str) -> Result<()> {
     .await?;
     crate::inbound::apply_recorded_statuses(&tx, job.company_id, job.message_id, wamid).await?;
     tx.commit().await
+}
+
+/// Has a report already shown that Meta accepted this job's message (its answer was lost)?
+/// A retry checks before sending, so it does not send twice.
+pub async fn already_accepted(db: &Db, job: &Job) -> Result<bool> {
+    let (wamid,): (String,) = db
+        .one(
+            Query::select()
+                .column(Messages::Wamid)
+                .from(Messages::Table)
+                .and_where(Expr::col(Messages::Id).eq(job.message_id)),
+        )
+        .await?;
+    Ok(!wamid.starts_with(PLACEHOLDER_PREFIX))
+}
+
+/// A retry found its message already accepted: the job is done.
+pub async fn settle(db: &Db, job: &Job) -> Result<()> {
+    crate::jobs::finish(db, job, "sent", None).await?;
+    Ok(())
 }
 
 /// A permanent failure (or too many attempts): dead-letter the job and show the message as

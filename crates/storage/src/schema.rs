@@ -127,6 +127,8 @@ pub enum Conversations {
     CompanyId,
     NumberId,
     ContactId,
+    GroupId,
+    GroupName,
     ResponsibleStaffId,
     LastMessageAt,
     LastMessageText,
@@ -161,6 +163,7 @@ pub enum Messages {
     MediaPath,
     MediaSize,
     MediaError,
+    SenderContactId,
 }
 
 #[derive(Iden, Clone, Copy)]

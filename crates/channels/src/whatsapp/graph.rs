@@ -115,10 +115,23 @@ impl GraphError {
     }
 }
 
+/// Who a message goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient<'a> {
+    /// A customer, by WhatsApp id.
+    Individual(&'a str),
+    /// A group chat the number is in, by group id.
+    Group(&'a str),
+}
+
 impl Outbound {
-    /// Meta's request body for sending this to `to` (a WhatsApp id), optionally as a reply.
-    pub fn to_json(&self, to: &str, reply_to: Option<&str>) -> Value {
-        let mut body = json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": to});
+    /// Meta's request body for sending this to `to`, optionally as a reply.
+    pub fn to_json(&self, to: Recipient<'_>, reply_to: Option<&str>) -> Value {
+        let (recipient_type, to) = match to {
+            Recipient::Individual(wa_id) => ("individual", wa_id),
+            Recipient::Group(group_id) => ("group", group_id),
+        };
+        let mut body = json!({"messaging_product": "whatsapp", "recipient_type": recipient_type, "to": to});
         match self {
             Outbound::Text { body: text } => {
                 body["type"] = json!("text");
@@ -305,7 +318,7 @@ mod tests {
 
     #[test]
     fn text_and_template_bodies_have_metas_shape() {
-        let text = Outbound::Text { body: "Hi".into() }.to_json("4477", Some("wamid.1"));
+        let text = Outbound::Text { body: "Hi".into() }.to_json(Recipient::Individual("4477"), Some("wamid.1"));
         assert_eq!(
             text,
             json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": "4477", "type": "text",
@@ -313,18 +326,26 @@ mod tests {
         );
         let template =
             Outbound::Template { name: "order_update".into(), language: "en_US".into(), parameters: vec!["42".into()] }
-                .to_json("4477", None);
+                .to_json(Recipient::Individual("4477"), None);
         assert_eq!(template["template"]["language"]["code"], "en_US");
         assert_eq!(template["template"]["components"][0]["parameters"][0], json!({"type": "text", "text": "42"}));
+    }
+
+    #[test]
+    fn a_group_message_names_the_group_as_recipient() {
+        let text = Outbound::Text { body: "Hi all".into() }.to_json(Recipient::Group("120363025246125486"), None);
+        assert_eq!(text["recipient_type"], "group");
+        assert_eq!(text["to"], "120363025246125486");
     }
 
     #[test]
     fn location_and_reaction_bodies_have_metas_shape() {
         let location =
             Outbound::Location { latitude: 51.5, longitude: -0.12, name: Some("Shop".into()), address: None }
-                .to_json("4477", None);
+                .to_json(Recipient::Individual("4477"), None);
         assert_eq!(location["location"], json!({"latitude": 51.5, "longitude": -0.12, "name": "Shop"}));
-        let reaction = Outbound::Reaction { message_id: "wamid.1".into(), emoji: "👍".into() }.to_json("4477", None);
+        let reaction = Outbound::Reaction { message_id: "wamid.1".into(), emoji: "👍".into() }
+            .to_json(Recipient::Individual("4477"), None);
         assert_eq!(reaction["type"], "reaction");
         assert_eq!(reaction["reaction"], json!({"message_id": "wamid.1", "emoji": "👍"}));
     }

@@ -118,6 +118,7 @@ fn read_message(m: &Value, contacts: &[Contact], echo: bool) -> Option<Message> 
         wamid,
         wa_id,
         user_id,
+        group_id: string(m, "group_id"),
         timestamp: timestamp(m),
         text: readable_text(&kind, body),
         media,
@@ -174,6 +175,7 @@ fn read_status(s: &Value) -> Option<Status> {
         recipient_id: string(s, "recipient_id"),
         error_code: error.and_then(|e| e.get("code")).and_then(Value::as_i64),
         error_title: error.and_then(|e| string(e, "title").or_else(|| string(e, "message"))),
+        callback: string(s, "biz_opaque_callback_data"),
         raw: s.clone(),
     })
 }

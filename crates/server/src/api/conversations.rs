@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use rapport_channels::whatsapp::graph::Outbound;
+use rapport_channels::whatsapp::graph::{Outbound, Recipient};
 use rapport_domain::template::{ParameterRefusal, check_parameters};
 use rapport_domain::values::{multiline_text, optional_text, required_text};
 use rapport_domain::{Grant, window};
@@ -162,11 +162,15 @@ pub async fn send(
             "this chat's WhatsApp number is disconnected; reconnect it to send",
         ));
     }
-    let Some(wa_id) = conversation.contact_wa_id.clone() else {
-        return Err(ApiError::Rule {
-            code: "no_recipient",
-            message: "this customer has no WhatsApp id to write to".into(),
-        });
+    let recipient = match (&conversation.group_id, &conversation.contact_wa_id) {
+        (Some(group), _) => Recipient::Group(group),
+        (None, Some(wa_id)) => Recipient::Individual(wa_id),
+        (None, None) => {
+            return Err(ApiError::Rule {
+                code: "no_recipient",
+                message: "this customer has no WhatsApp id to write to".into(),
+            });
+        }
     };
     let (outbound, shown, reply_to) = match body {
         SendRequest::Text { text, reply_to } => {
@@ -264,7 +268,7 @@ pub async fn send(
         }
     };
     let kind = outbound.kind();
-    let payload = outbound.to_json(&wa_id, reply_to.as_deref());
+    let payload = outbound.to_json(recipient, reply_to.as_deref());
     let message_id = outbox::enqueue(
         &state.db,
         NewSend {

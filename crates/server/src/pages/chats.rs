@@ -12,7 +12,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use rapport_domain::{Grant, window};
-use rapport_storage::conversations::{self, MessageRow};
+use rapport_storage::conversations::{self, ConversationRow, MessageRow};
 use rapport_storage::now_ms;
 use serde::Deserialize;
 use serde_json::Value;
@@ -25,6 +25,7 @@ pub struct Params {
 pub struct ChatItem {
     pub id: i64,
     pub name: String,
+    pub group: bool,
     pub preview: String,
     pub at: String,
     pub unanswered: bool,
@@ -34,6 +35,8 @@ pub struct ChatItem {
 /// One message as the chat shows it.
 pub struct Bubble {
     pub outbound: bool,
+    /// Who wrote it, shown in group chats.
+    pub sender: String,
     /// A short tag for non-text kinds (`📍 location`, `🖼 image` ...).
     pub badge: String,
     pub body: String,
@@ -99,9 +102,12 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
                     Open {
                         id: c.id,
                         window_open: window::is_open(c.last_inbound_at, now_ms()),
-                        bubbles: bubbles(t, &messages.items),
-                        name: c.contact_name,
-                        phone: c.contact_phone,
+                        bubbles: bubbles(t, &messages.items, c.group_id.is_some()),
+                        name: title(t, &c),
+                        phone: match &c.group_id {
+                            Some(_) => t.get("chats.group").to_string(),
+                            None => c.contact_phone.unwrap_or_default(),
+                        },
                     }
                 }),
                 Err(e) => return page_error(t, e.into()),
@@ -114,7 +120,8 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
             active: Some(c.id) == params.c,
             at: c.last_message_at.map(rfc3339).unwrap_or_default(),
             id: c.id,
-            name: c.contact_name,
+            name: title(t, &c),
+            group: c.group_id.is_some(),
             preview: c.last_message_text,
             unanswered: c.unanswered,
         })
@@ -139,7 +146,16 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
     render(&ChatsPage { shell: Shell::new(t, &auth, "/chats"), t, chats, open, templates })
 }
 
-fn bubbles(t: &Catalog, messages: &[MessageRow]) -> Vec<Bubble> {
+/// What a chat is called: the customer's name, or the group's name (its id until it has one).
+fn title(t: &Catalog, c: &ConversationRow) -> String {
+    match (&c.group_id, &c.group_name) {
+        (_, Some(name)) => name.clone(),
+        (Some(id), None) => format!("{} {id}", t.get("chats.group")),
+        (None, None) => c.contact_name.clone().unwrap_or_default(),
+    }
+}
+
+fn bubbles(t: &Catalog, messages: &[MessageRow], group: bool) -> Vec<Bubble> {
     messages
         .iter()
         .map(|m| {
@@ -185,6 +201,7 @@ fn bubbles(t: &Catalog, messages: &[MessageRow]) -> Vec<Bubble> {
                 _ => "",
             };
             Bubble {
+                sender: if group { m.sender_name.clone().unwrap_or_default() } else { String::new() },
                 media_url: m
                     .media_path
                     .as_ref()
