@@ -42,6 +42,32 @@ describe("whatsapp", () => {
     await expectToast(page, "Templates synced from Meta");
   });
 
+  test("a template is added, edited and removed in the template catalogue", async () => {
+    await page.getByRole("link", { name: "Message templates" }).click();
+    // Sync templates brought Meta's catalogue in: the approved order_ready is listed.
+    assert.match(await page.locator('tr[data-template-name="order_ready"]').textContent(), /approved[\s\S]*Hello \{\{1\}\}/);
+    await page.getByRole("button", { name: "Add template" }).click();
+    const dialog = page.locator("#template-dialog");
+    await dialog.getByLabel("Name").fill("delivery_slot");
+    await dialog.getByLabel("Language").fill("ro");
+    await dialog.getByLabel("Body").fill("Bună {{1}}, livrarea vine mâine între {{2}}.");
+    await dialog.getByLabel("Footer").fill("Acme Trading");
+    await dialog.getByRole("button", { name: "Ok" }).click();
+    await expectToast(page, "Template saved");
+    const row = page.locator('tr[data-template-name="delivery_slot"]');
+    assert.match(await row.textContent(), /ro[\s\S]*UTILITY[\s\S]*approved[\s\S]*livrarea vine mâine[\s\S]*2/);
+    await row.getByRole("button", { name: "Edit" }).click();
+    assert.equal(await dialog.getByLabel("Footer").inputValue(), "Acme Trading", "the form shows the saved parts");
+    await dialog.getByLabel("Status").selectOption("paused");
+    await dialog.getByRole("button", { name: "Ok" }).click();
+    await expectToast(page, "Template saved");
+    assert.match(await page.locator('tr[data-template-name="delivery_slot"]').textContent(), /paused/);
+    await page.locator('tr[data-template-name="delivery_slot"]').getByRole("button", { name: "Delete" }).click();
+    await page.locator("#confirm-dialog").getByRole("button", { name: "Ok" }).click();
+    await expectToast(page, "Template removed");
+    assert.equal(await page.locator('tr[data-template-name="delivery_slot"]').count(), 0);
+  });
+
   test("customer messages arrive and a reply ends with read ticks", async () => {
     let chat;
     for (let i = 0; i < 50 && !chat; i++) {

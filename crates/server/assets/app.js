@@ -46,7 +46,9 @@ function formBody(form) {
     if (!el.name || el.dataset.skip !== undefined || el.type === "file" || el.disabled) continue;
     if (el.dataset.omitEmpty !== undefined && el.value === "") continue;
     if (el.closest("[hidden]")) continue;
-    if (el.dataset.list !== undefined) {
+    if (el.dataset.component) {
+      addComponent(body, el);
+    } else if (el.dataset.list !== undefined) {
       body[el.name] = body[el.name] || [];
       if (el.checked) body[el.name].push(el.value);
     } else if (el.type === "checkbox") {
@@ -62,6 +64,20 @@ function formBody(form) {
     }
   }
   return body;
+}
+
+// A template's text parts become Meta's components; `KEEP` holds the parts the form does not
+// edit (buttons, media headers) as JSON, passed through unchanged.
+function addComponent(body, el) {
+  body.components = body.components || [];
+  const text = el.value.trim();
+  if (el.dataset.component === "KEEP") {
+    body.components.push(...JSON.parse(el.value || "[]"));
+  } else if (text) {
+    const component = { type: el.dataset.component, text };
+    if (el.dataset.component === "HEADER") component.format = "TEXT";
+    body.components.push(component);
+  }
 }
 
 function showFormError(form, result) {
@@ -141,6 +157,9 @@ function openDialog(trigger) {
     form.reset();
     form.querySelector(".form-error")?.replaceChildren();
     if (trigger.dataset.action) form.dataset.api = trigger.dataset.action;
+    if (trigger.dataset.method) form.dataset.method = trigger.dataset.method;
+    // Hidden inputs keep a value set by script across reset(); give them their start value.
+    form.querySelectorAll("input[type=hidden][data-reset]").forEach((el) => { el.value = el.dataset.reset; });
     const slot = form.querySelector("[data-title-slot]");
     if (slot) slot.textContent = trigger.dataset.title || "";
     if (trigger.dataset.fill) {

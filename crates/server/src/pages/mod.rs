@@ -7,6 +7,7 @@ mod departments;
 mod numbers;
 mod shell;
 mod staff;
+mod templates;
 
 use crate::AppState;
 use crate::auth::PageAuth;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit::page))
         .route("/numbers", get(numbers::page))
         .route("/chats", get(chats::page))
+        .route("/templates", get(templates::page))
 }
 
 /// Renders a template, or a plain 500 (logged) if rendering fails.

@@ -35,7 +35,14 @@ const MENU: &[(&str, &[Entry])] = &[
         "nav.my_company",
         &[(Grant::MenuStaff, "/staff", "menu.staff"), (Grant::MenuDepartments, "/departments", "menu.departments")],
     ),
-    ("nav.whatsapp", &[(Grant::MenuNumbers, "/numbers", "menu.numbers"), (Grant::MenuChats, "/chats", "menu.chats")]),
+    (
+        "nav.whatsapp",
+        &[
+            (Grant::MenuNumbers, "/numbers", "menu.numbers"),
+            (Grant::MenuNumbers, "/templates", "menu.templates"),
+            (Grant::MenuChats, "/chats", "menu.chats"),
+        ],
+    ),
     ("nav.settings", &[(Grant::MenuSettings, "/audit", "menu.audit")]),
 ];
 
