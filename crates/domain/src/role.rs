@@ -44,6 +44,17 @@ impl Role {
         base.into_iter().chain(extra.iter().copied()).collect()
     }
 
+    /// Whether this role sees every conversation in the viewer's scope; a sales rep sees only
+    /// the customers they are responsible for, plus unclaimed new customers offered to them.
+    pub fn sees_whole_scope(self) -> bool {
+        self != Role::SalesRep
+    }
+
+    /// Whether this role may hand conversations to others (assign, reassign, hand over).
+    pub fn may_assign(self) -> bool {
+        self == Role::Manager
+    }
+
     /// Whether this role may send messages to customers at all.
     pub fn may_write(self) -> bool {
         self != Role::QualityControl
@@ -53,6 +64,12 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_managers_assign_and_only_sales_reps_see_a_narrower_scope() {
+        assert_eq!(Role::ALL.map(Role::may_assign), [false, false, true]);
+        assert_eq!(Role::ALL.map(Role::sees_whole_scope), [true, false, true]);
+    }
 
     #[test]
     fn names_round_trip() {

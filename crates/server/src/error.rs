@@ -161,6 +161,9 @@ fn refusal(reason: &'static str) -> ApiError {
         "department_has_contacts" => {
             ApiError::conflict(reason, "the department still has customers; move them to another department first")
         }
+        "conversation_taken" => {
+            ApiError::conflict(reason, "another colleague answered this new customer first; the chat is theirs now")
+        }
         other => ApiError::conflict(other, other.replace('_', " ")),
     }
 }

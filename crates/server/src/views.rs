@@ -230,6 +230,10 @@ pub struct ConversationView {
     pub window_open: bool,
     pub last_message_at: Option<String>,
     pub last_message_text: String,
+    /// `open`, `snoozed` or `resolved`.
+    pub status: String,
+    /// While snoozed: when the chat comes back.
+    pub snoozed_until: Option<String>,
 }
 
 impl ConversationView {
@@ -245,6 +249,12 @@ impl ConversationView {
             }),
             group: c.group_id.map(|id| GroupRef { id, name: c.group_name }),
             last_message_at: c.last_message_at.map(rfc3339),
+            // A snooze whose time has passed is open again.
+            status: match (c.status.as_str(), c.snoozed_until) {
+                ("snoozed", Some(until)) if until <= now => "open".into(),
+                _ => c.status,
+            },
+            snoozed_until: c.snoozed_until.filter(|until| *until > now).map(rfc3339),
             id: c.id,
             number_id: c.number_id,
             responsible_staff_id: c.responsible_staff_id,

@@ -4,68 +4,12 @@
 
 mod common;
 
-use common::{Client, TestServer};
-use rapport_server::ServerConfig;
-use rapport_simulator::{Account, Failure, Simulator};
-use rapport_storage::{Db, testing};
+use common::simulated::{CUSTOMER, conversation_id, reply, setup, wait_for};
+use rapport_simulator::Failure;
+use rapport_storage::testing;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
-
-const CUSTOMER: &str = "447700900123";
-
-struct Setup {
-    server: TestServer,
-    simulator: Simulator,
-    admin: Client,
-    root: i64,
-}
-
-async fn setup(db: Db) -> Setup {
-    let account = Account {
-        phone_number_id: "106540352242922".into(),
-        display_phone_number: "+44 7700 900000".into(),
-        waba_id: "102290129340398".into(),
-        access_token: "EAAG-simulated-token".into(),
-        app_secret: "simulated-app-secret".into(),
-    };
-    let simulator = Simulator::start(account.clone(), "127.0.0.1:0").await.unwrap();
-    let config = ServerConfig { graph_api_url: simulator.base_url().to_string(), ..ServerConfig::default() };
-    let server = TestServer::start_with(db, config).await;
-    simulator.set_webhook_url(&format!("{}/webhooks/whatsapp", server.base));
-    let (_, root, admin) = server.company("Acme", "admin@acme.test").await;
-    let (status, body) = admin
-        .post(
-            "/api/v1/numbers",
-            json!({"phone_number_id": account.phone_number_id, "waba_id": account.waba_id,
-                   "access_token": account.access_token, "app_secret": account.app_secret}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    Setup { server, simulator, admin, root }
-}
-
-async fn conversation_id(admin: &Client) -> i64 {
-    admin.all("/api/v1/conversations").await[0]["id"].as_i64().unwrap()
-}
-
-/// Polls a message until `check` holds (statuses arrive asynchronously).
-async fn wait_for(admin: &Client, conversation: i64, message_id: i64, check: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..200 {
-        let messages = admin.all(&format!("/api/v1/conversations/{conversation}/messages")).await;
-        if let Some(m) = messages.into_iter().find(|m| m["id"] == message_id)
-            && check(&m)
-        {
-            return m;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("message {message_id} never reached the expected state");
-}
-
-async fn reply(admin: &Client, conversation: i64, body: Value) -> (StatusCode, Value) {
-    admin.post(&format!("/api/v1/conversations/{conversation}/messages"), body).await
-}
 
 #[tokio::test]
 async fn a_reply_reaches_meta_in_its_exact_shape_and_ends_read() {

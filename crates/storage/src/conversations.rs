@@ -4,10 +4,11 @@
 
 use crate::db::Exec;
 use crate::error::Result;
-use crate::schema::{Contacts, Conversations, Messages, Numbers};
-use crate::scope::Scope;
+use crate::schema::{Contacts, Conversations, DistributionStaff, Messages, Numbers};
+use crate::scope::{Scope, escape_like};
 use crate::{Db, Page};
-use sea_query::{Alias, Cond, Expr, ExprTrait, Order, Query, SelectStatement};
+use rapport_domain::Role;
+use sea_query::{Alias, Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ConversationRow {
@@ -26,6 +27,9 @@ pub struct ConversationRow {
     pub last_message_text: String,
     pub last_inbound_at: Option<i64>,
     pub unanswered: bool,
+    /// `open`, `snoozed` or `resolved`.
+    pub status: String,
+    pub snoozed_until: Option<i64>,
     /// The number's state and account, for sending.
     pub number_status: String,
     pub number_waba_id: String,
@@ -44,6 +48,8 @@ fn select() -> SelectStatement {
         (Conversations::Table, Conversations::LastMessageText),
         (Conversations::Table, Conversations::LastInboundAt),
         (Conversations::Table, Conversations::Unanswered),
+        (Conversations::Table, Conversations::Status),
+        (Conversations::Table, Conversations::SnoozedUntil),
     ])
     .expr_as(Expr::col((Contacts::Table, Contacts::Name)), Alias::new("contact_name"))
     .expr_as(Expr::col((Contacts::Table, Contacts::Phone)), Alias::new("contact_phone"))
@@ -62,28 +68,198 @@ fn select() -> SelectStatement {
     q
 }
 
+/// PERM-5 and PERM-6 in SQL: a sales rep sees the customers they are responsible for and the
+/// unclaimed chats offered to them (DIST-1); everyone else sees chats of numbers they own,
+/// chats they are responsible for, and chats of numbers in their chat reach.
 fn visible_to(scope: &Scope) -> Cond {
-    Cond::all().add(Expr::col((Conversations::Table, Conversations::CompanyId)).eq(scope.company_id())).add(
+    let me = scope.viewer.staff_id;
+    let responsible = || Expr::col((Conversations::Table, Conversations::ResponsibleStaffId));
+    let whose = if scope.role.is_none_or(Role::sees_whole_scope) {
         Cond::any()
-            .add(Expr::col((Numbers::Table, Numbers::OwnerStaffId)).eq(scope.viewer.staff_id))
-            .add(Expr::col((Conversations::Table, Conversations::ResponsibleStaffId)).eq(scope.viewer.staff_id))
-            .add(scope.covers(scope.viewer.chat_reach(), (Numbers::Table, Numbers::DepartmentId))),
-    )
+            .add(Expr::col((Numbers::Table, Numbers::OwnerStaffId)).eq(me))
+            .add(responsible().eq(me))
+            .add(scope.covers(scope.viewer.chat_reach(), (Numbers::Table, Numbers::DepartmentId)))
+    } else {
+        let offered = Query::select()
+            .column(DistributionStaff::StaffId)
+            .from(DistributionStaff::Table)
+            .and_where(
+                Expr::col((DistributionStaff::Table, DistributionStaff::NumberId))
+                    .equals((Conversations::Table, Conversations::NumberId)),
+            )
+            .and_where(Expr::col((DistributionStaff::Table, DistributionStaff::StaffId)).eq(me))
+            .to_owned();
+        Cond::any().add(responsible().eq(me)).add(Cond::all().add(responsible().is_null()).add(Expr::exists(offered)))
+    };
+    Cond::all().add(Expr::col((Conversations::Table, Conversations::CompanyId)).eq(scope.company_id())).add(whose)
 }
 
-/// Newest conversations first (by id); `before` is the previous page's last id.
-pub async fn list(db: &Db, scope: &Scope, before: Option<i64>, limit: u64) -> Result<Page<ConversationRow>> {
-    let mut q = select();
-    q.cond_where(visible_to(scope)).order_by((Conversations::Table, Conversations::Id), Order::Desc).limit(limit + 1);
-    if let Some(before) = before {
-        q.and_where(Expr::col((Conversations::Table, Conversations::Id)).lt(before));
+/// Where a page of the conversation list ends: the last chat's activity time and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActivityCursor {
+    pub at: i64,
+    pub id: i64,
+}
+
+impl ActivityCursor {
+    pub fn parse(text: &str) -> Option<ActivityCursor> {
+        let (at, id) = text.split_once('.')?;
+        Some(ActivityCursor { at: at.parse().ok()?, id: id.parse().ok()? })
     }
-    Ok(Page::from_rows(db.all(&q).await?, limit, |c: &ConversationRow| c.id))
+}
+
+impl std::fmt::Display for ActivityCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.at, self.id)
+    }
+}
+
+/// Conversation status as the list filters it (INBOX-5); a snooze whose time has passed
+/// counts as open again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Open,
+    Snoozed,
+    Resolved,
+}
+
+/// The conversation list's filters (INBOX-1), all combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationFilter {
+    /// `Some(true)`: group chats only; `Some(false)`: direct chats only.
+    pub groups: Option<bool>,
+    /// Responsible staff member.
+    pub staff_id: Option<i64>,
+    /// Only chats nobody is responsible for.
+    pub unassigned: bool,
+    pub number_id: Option<i64>,
+    pub status: Option<StatusFilter>,
+    /// Contact name or WhatsApp id (or group name / id), contains.
+    pub q: Option<String>,
+    /// Unanswered since at least this long ago (ms).
+    pub unanswered_for_ms: Option<i64>,
+    /// Someone of these staff replied in the chat.
+    pub replied_by: Option<i64>,
+    /// Last message at most this long ago (ms).
+    pub within_ms: Option<i64>,
+}
+
+pub struct ConversationPage {
+    pub items: Vec<ConversationRow>,
+    pub next_cursor: Option<ActivityCursor>,
+}
+
+/// The conversations `scope` sees that match `filter`, most recent activity first, paged by
+/// (activity, id) so that any page costs the same as the first.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    filter: &ConversationFilter,
+    after: Option<ActivityCursor>,
+    limit: u64,
+) -> Result<ConversationPage> {
+    let now = crate::now_ms();
+    let col = |c: Conversations| Expr::col((Conversations::Table, c));
+    let activity = || Expr::expr(Func::coalesce([col(Conversations::LastMessageAt), Expr::value(0)]));
+    let mut q = select();
+    q.cond_where(visible_to(scope))
+        .order_by_expr(activity(), Order::Desc)
+        .order_by((Conversations::Table, Conversations::Id), Order::Desc)
+        .limit(limit + 1);
+    if let Some(after) = after {
+        q.cond_where(
+            Cond::any()
+                .add(activity().lt(after.at))
+                .add(Cond::all().add(activity().eq(after.at)).add(col(Conversations::Id).lt(after.id))),
+        );
+    }
+    match filter.groups {
+        Some(true) => q.and_where(col(Conversations::GroupId).is_not_null()),
+        Some(false) => q.and_where(col(Conversations::GroupId).is_null()),
+        None => &mut q,
+    };
+    if let Some(staff_id) = filter.staff_id {
+        q.and_where(col(Conversations::ResponsibleStaffId).eq(staff_id));
+    }
+    if filter.unassigned {
+        q.and_where(col(Conversations::ResponsibleStaffId).is_null());
+    }
+    if let Some(number_id) = filter.number_id {
+        q.and_where(col(Conversations::NumberId).eq(number_id));
+    }
+    if let Some(status) = filter.status {
+        let snoozing =
+            || Cond::all().add(col(Conversations::Status).eq("snoozed")).add(col(Conversations::SnoozedUntil).gt(now));
+        match status {
+            StatusFilter::Open => q.cond_where(
+                Cond::any().add(col(Conversations::Status).eq("open")).add(
+                    Cond::all()
+                        .add(col(Conversations::Status).eq("snoozed"))
+                        .add(col(Conversations::SnoozedUntil).lte(now)),
+                ),
+            ),
+            StatusFilter::Snoozed => q.cond_where(snoozing()),
+            StatusFilter::Resolved => q.and_where(col(Conversations::Status).eq("resolved")),
+        };
+    }
+    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        let like = |e: Expr| Func::lower(e).like(LikeExpr::new(pattern.clone()).escape('\\'));
+        q.cond_where(
+            Cond::any()
+                .add(like(Expr::col((Contacts::Table, Contacts::Name))))
+                .add(like(Expr::col((Contacts::Table, Contacts::WaId))))
+                .add(like(Expr::col((Contacts::Table, Contacts::Phone))))
+                .add(like(col(Conversations::GroupName)))
+                .add(like(col(Conversations::GroupId))),
+        );
+    }
+    if let Some(age) = filter.unanswered_for_ms {
+        q.and_where(col(Conversations::Unanswered).eq(true))
+            .and_where(col(Conversations::LastInboundAt).lte(now - age));
+    }
+    if let Some(staff_id) = filter.replied_by {
+        q.and_where(Expr::exists(
+            Query::select()
+                .column((Messages::Table, Messages::Id))
+                .from(Messages::Table)
+                .and_where(
+                    Expr::col((Messages::Table, Messages::ConversationId))
+                        .equals((Conversations::Table, Conversations::Id)),
+                )
+                .and_where(Expr::col((Messages::Table, Messages::StaffId)).eq(staff_id))
+                .to_owned(),
+        ));
+    }
+    if let Some(window) = filter.within_ms {
+        q.and_where(col(Conversations::LastMessageAt).gte(now - window));
+    }
+    let mut items: Vec<ConversationRow> = db.all(&q).await?;
+    let next_cursor = if items.len() as u64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|c| ActivityCursor { at: c.last_message_at.unwrap_or(0), id: c.id })
+    } else {
+        None
+    };
+    Ok(ConversationPage { items, next_cursor })
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<ConversationRow> {
+    get_in(db, scope, id).await
+}
+
+pub(crate) async fn get_in(ex: &impl Exec, scope: &Scope, id: i64) -> Result<ConversationRow> {
     let mut q = select();
     q.cond_where(visible_to(scope)).and_where(Expr::col((Conversations::Table, Conversations::Id)).eq(id));
+    ex.one(&q).await
+}
+
+/// A conversation of a company whoever looks (after a change that may have moved it out of
+/// the caller's sight, to answer with it).
+pub(crate) async fn get_unscoped(db: &Db, company_id: i64, id: i64) -> Result<ConversationRow> {
+    let mut q = select();
+    q.and_where(Expr::col((Conversations::Table, Conversations::CompanyId)).eq(company_id))
+        .and_where(Expr::col((Conversations::Table, Conversations::Id)).eq(id));
     db.one(&q).await
 }
 

@@ -200,14 +200,26 @@ async fn create_contact(tx: &Tx, target: &Target, message: &Message, name: Optio
     Ok(id)
 }
 
-/// The conversation between a number and a contact, created on the first message.
+/// The conversation between a number and a contact, created on the first message and handed
+/// to whoever distribution says (DIST-1, DIST-2).
 async fn conversation_for(tx: &Tx, target: &Target, contact: i64, now: i64) -> Result<i64> {
-    find_or_create_conversation(tx, target, (Conversations::ContactId, contact.into()), now).await
+    let (id, created) =
+        find_or_create_conversation(tx, target, (Conversations::ContactId, contact.into()), now).await?;
+    if created && let Some(staff_id) = crate::distribution::responsible_for_new(tx, target.number_id, contact).await? {
+        tx.run(
+            Query::update()
+                .table(Conversations::Table)
+                .value(Conversations::ResponsibleStaffId, staff_id)
+                .and_where(Expr::col(Conversations::Id).eq(id)),
+        )
+        .await?;
+    }
+    Ok(id)
 }
 
 /// The conversation of a group chat the number is in, created on the group's first message.
 async fn group_conversation(tx: &Tx, target: &Target, group: &str, now: i64) -> Result<i64> {
-    find_or_create_conversation(tx, target, (Conversations::GroupId, group.into()), now).await
+    Ok(find_or_create_conversation(tx, target, (Conversations::GroupId, group.into()), now).await?.0)
 }
 
 async fn find_or_create_conversation(
@@ -215,7 +227,7 @@ async fn find_or_create_conversation(
     target: &Target,
     (party, value): (Conversations, sea_query::Value),
     now: i64,
-) -> Result<i64> {
+) -> Result<(i64, bool)> {
     let existing: Option<(i64,)> = tx
         .optional(
             Query::select()
@@ -226,7 +238,7 @@ async fn find_or_create_conversation(
         )
         .await?;
     if let Some((id,)) = existing {
-        return Ok(id);
+        return Ok((id, false));
     }
     let (id,): (i64,) = tx
         .one(
@@ -237,7 +249,7 @@ async fn find_or_create_conversation(
                 .returning_col(Conversations::Id),
         )
         .await?;
-    Ok(id)
+    Ok((id, true))
 }
 
 /// Stores a message once per wamid; answers its id when it was new.
@@ -257,6 +269,7 @@ pub(crate) async fn insert_message(
             company_id,
             conversation,
             sender,
+            staff_id: None,
             message: m,
             inbound,
             status,
@@ -274,6 +287,8 @@ pub(crate) struct MessageRow<'a> {
     pub conversation: i64,
     /// The contact who wrote a customer message.
     pub sender: Option<i64>,
+    /// The staff member who wrote an outbound message.
+    pub staff_id: Option<i64>,
     pub message: &'a Message,
     pub inbound: bool,
     pub status: Option<&'a str>,
@@ -310,6 +325,7 @@ pub(crate) async fn insert_row(tx: &Tx, row: MessageRow<'_>) -> Result<Option<i6
                     Messages::SentAt,
                     Messages::CreatedAt,
                     Messages::SenderContactId,
+                    Messages::StaffId,
                 ])
                 .values_panic([
                     company_id.into(),
@@ -330,6 +346,7 @@ pub(crate) async fn insert_row(tx: &Tx, row: MessageRow<'_>) -> Result<Option<i6
                     row.sent_at.into(),
                     now.into(),
                     row.sender.into(),
+                    row.staff_id.into(),
                 ])
                 .on_conflict(OnConflict::columns([Messages::CompanyId, Messages::Wamid]).do_nothing().to_owned())
                 .returning_col(Messages::Id),
@@ -361,6 +378,8 @@ async fn touch_conversation(tx: &Tx, conversation: i64, m: &Message, inbound: bo
         )
         .and_where(Expr::col(Conversations::Id).eq(conversation));
     if inbound {
+        // A customer writing again reopens a snoozed or resolved chat.
+        q.value(Conversations::Status, "open").value(Conversations::SnoozedUntil, Option::<i64>::None);
         q.value(
             Conversations::LastInboundAt,
             Expr::case(newer(Conversations::LastInboundAt), at).finally(Expr::col(Conversations::LastInboundAt)),

@@ -7,10 +7,12 @@ mod error;
 mod schema;
 mod scope;
 
+pub mod assignment;
 pub mod audit;
 pub mod companies;
 pub mod conversations;
 pub mod departments;
+pub mod distribution;
 pub mod inbound;
 pub mod jobs;
 pub mod media;

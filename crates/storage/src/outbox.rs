@@ -27,6 +27,12 @@ pub struct NewSend<'a> {
     pub reply_to: Option<&'a str>,
     /// Meta's request body.
     pub payload: &'a Value,
+    /// Who writes it (`None` for automatic messages). A reply to an unclaimed chat offered to
+    /// them makes them responsible (first responder, DIST-1).
+    pub staff_id: Option<i64>,
+    /// A sales rep writes only to their own customers: refuse with `conversation_taken` when,
+    /// after the claim, someone else is responsible.
+    pub only_if_mine: bool,
 }
 
 /// How a queued message's wamid starts until Meta assigns the real one.
@@ -47,6 +53,12 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
         object.insert("biz_opaque_callback_data".into(), Value::String(placeholder.clone()));
     }
     let tx = db.begin().await?;
+    if let Some(staff_id) = send.staff_id {
+        let responsible = crate::distribution::claim_on_reply(&tx, send.conversation_id, staff_id).await?;
+        if send.only_if_mine && responsible != Some(staff_id) {
+            return Err(crate::StorageError::Refused("conversation_taken"));
+        }
+    }
     let message = Message {
         wamid: placeholder,
         wa_id: None,
@@ -64,6 +76,7 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
         company_id: send.company_id,
         conversation: send.conversation_id,
         sender: None,
+        staff_id: send.staff_id,
         message: &message,
         inbound: false,
         status: Some("queued"),

@@ -118,6 +118,7 @@ pub enum Contacts {
     UserId,
     Source,
     CreatedAt,
+    ResponsibleStaffId,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -135,6 +136,8 @@ pub enum Conversations {
     LastInboundAt,
     Unanswered,
     CreatedAt,
+    Status,
+    SnoozedUntil,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -164,6 +167,7 @@ pub enum Messages {
     MediaSize,
     MediaError,
     SenderContactId,
+    StaffId,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -226,4 +230,22 @@ pub enum Uploads {
     Size,
     Path,
     CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Distributions {
+    Table,
+    NumberId,
+    CompanyId,
+    Mode,
+    Turn,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DistributionStaff {
+    Table,
+    NumberId,
+    StaffId,
+    Position,
 }

@@ -2,7 +2,7 @@
 //! by the database and cost the same for everyone.
 
 use crate::schema::Departments;
-use rapport_domain::{Reach, Viewer};
+use rapport_domain::{Reach, Role, Viewer};
 use sea_query::{Cond, Expr, ExprTrait, IntoColumnRef, Query, SimpleExpr};
 
 /// The signed-in staff member as the storage layer needs them: the domain's [`Viewer`] plus
@@ -11,6 +11,8 @@ use sea_query::{Cond, Expr, ExprTrait, IntoColumnRef, Query, SimpleExpr};
 pub struct Scope {
     pub viewer: Viewer,
     pub department_path: String,
+    /// The viewer's conversation role (PERM-5), which narrows the chats they see.
+    pub role: Option<Role>,
 }
 
 impl Scope {
@@ -64,6 +66,7 @@ impl Scope {
                 grants: rapport_domain::GrantSet::all(),
             },
             department_path: root_path.to_string(),
+            role: None,
         }
     }
 }

@@ -49,6 +49,7 @@ impl SessionRow {
                 grants: GrantSet::from_storage(&self.grants),
             },
             department_path: self.department_path.clone(),
+            role: self.role(),
         }
     }
 

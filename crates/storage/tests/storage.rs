@@ -28,6 +28,7 @@ async fn scope_of(db: &Db, company_id: i64, staff_id: i64) -> Scope {
     Scope {
         viewer: Viewer { staff_id, company_id, department_id: me.department_id, grants: me.grants() },
         department_path: dept.path,
+        role: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Conversations and their messages (read side; the live inbox comes with its own issue).
 
 use super::extract::{ApiJson, ApiQuery, Id, Paging};
-use super::schema::{ImageBytes, MessageText, OptionalToken};
+use super::schema::{ChatKind, ConversationStatus, ImageBytes, MessageText, OptionalToken};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors};
@@ -14,28 +14,113 @@ use rapport_channels::whatsapp::graph::{Outbound, Recipient};
 use rapport_domain::template::{ParameterRefusal, check_parameters};
 use rapport_domain::values::{multiline_text, optional_text, required_text};
 use rapport_domain::{Grant, window};
+use rapport_storage::conversations::{ActivityCursor, ConversationFilter, StatusFilter};
 use rapport_storage::outbox::{self, NewSend};
 use rapport_storage::{conversations, now_ms, templates};
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-/// Conversations the caller may see, newest first.
-#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", params(Paging),
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConversationQuery {
+    /// `direct` or `group`.
+    #[param(value_type = Option<ChatKind>)]
+    pub kind: Option<String>,
+    /// Responsible staff member; `none` for chats nobody is responsible for.
+    pub staff_id: Option<String>,
+    pub number_id: Option<i64>,
+    /// `open` (a snooze whose time has passed counts as open), `snoozed` or `resolved`.
+    #[param(value_type = Option<ConversationStatus>)]
+    pub status: Option<String>,
+    /// Part of the contact's name, phone or WhatsApp id (or the group's name or id).
+    pub q: Option<String>,
+    /// Unanswered for at least this many minutes.
+    #[param(minimum = 0)]
+    pub unanswered_minutes: Option<i64>,
+    /// Someone of the staff with this id replied in the chat.
+    pub replied_by: Option<i64>,
+    /// Last message within this many minutes.
+    #[param(minimum = 0)]
+    pub within_minutes: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+}
+
+fn minutes(field: &'static str, value: Option<i64>) -> ApiResult<Option<i64>> {
+    match value {
+        Some(m) if !(0..=10 * 365 * 24 * 60).contains(&m) => Err(ApiError::invalid(field, "must be 0 or more minutes")),
+        other => Ok(other.map(|m| m * 60_000)),
+    }
+}
+
+impl ConversationQuery {
+    fn filter(&self) -> ApiResult<ConversationFilter> {
+        let (staff_id, unassigned) = match self.staff_id.as_deref().filter(|s| !s.is_empty()) {
+            None => (None, false),
+            Some("none") => (None, true),
+            Some(id) => {
+                (Some(id.parse().map_err(|_| ApiError::invalid("staff_id", "must be a staff id or `none`"))?), false)
+            }
+        };
+        Ok(ConversationFilter {
+            groups: match self.kind.as_deref().filter(|k| !k.is_empty()) {
+                None => None,
+                Some("direct") => Some(false),
+                Some("group") => Some(true),
+                Some(_) => return Err(ApiError::invalid("kind", "must be `direct` or `group`")),
+            },
+            staff_id,
+            unassigned,
+            number_id: self.number_id,
+            status: match self.status.as_deref().filter(|s| !s.is_empty()) {
+                None => None,
+                Some("open") => Some(StatusFilter::Open),
+                Some("snoozed") => Some(StatusFilter::Snoozed),
+                Some("resolved") => Some(StatusFilter::Resolved),
+                Some(_) => return Err(ApiError::invalid("status", "must be `open`, `snoozed` or `resolved`")),
+            },
+            q: self.q.clone(),
+            unanswered_for_ms: minutes("unanswered_minutes", self.unanswered_minutes)?,
+            replied_by: self.replied_by,
+            within_ms: minutes("within_minutes", self.within_minutes)?,
+        })
+    }
+
+    fn cursor(&self) -> ApiResult<Option<ActivityCursor>> {
+        match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => Ok(None),
+            Some(c) => ActivityCursor::parse(c)
+                .map(Some)
+                .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this API gave out")),
+        }
+    }
+}
+
+/// Conversations the caller may see, most recent activity first, filtered (INBOX-1).
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", params(ConversationQuery),
     responses(
         (status = 200, description = "A page of conversations", body = List<ConversationView>),
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 403, description = "Needs `menu.chats`", body = ErrorBody),
-        (status = 422, description = "Bad paging parameters", body = ErrorBody),
+        (status = 422, description = "Bad filter or paging parameter", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
-    ApiQuery(paging): ApiQuery<Paging>,
+    ApiQuery(query): ApiQuery<ConversationQuery>,
 ) -> ApiResult<Json<List<ConversationView>>> {
     auth.require(Grant::MenuChats)?;
-    let page = conversations::list(&state.db, &auth.scope, paging.cursor()?, paging.limit()?).await?;
+    let limit = Paging { cursor: None, limit: query.limit }.limit()?;
+    let page = conversations::list(&state.db, &auth.scope, &query.filter()?, query.cursor()?, limit).await?;
     let now = now_ms();
-    Ok(Json(List::new(page.items.into_iter().map(|c| ConversationView::new(c, now)).collect(), page.next_cursor)))
+    Ok(Json(List {
+        items: page.items.into_iter().map(|c| ConversationView::new(c, now)).collect(),
+        next_cursor: page.next_cursor.map(|c| c.to_string()),
+    }))
 }
 
 /// A conversation's messages, oldest first.
@@ -141,7 +226,7 @@ const TEXT_MAX: usize = 4096;
     params(("id" = i64, Path)), request_body = SendRequest,
     responses(
         (status = 201, description = "Queued", body = MessageView),
-        (status = 409, description = "`number_disconnected`: the chat's number is disconnected", body = ErrorBody),
+        (status = 409, description = "`number_disconnected`: the chat's number is disconnected; `conversation_taken`: another sales rep answered this new customer first", body = ErrorBody),
         (status = 422, description = "Invalid, or `window_closed`: free text outside the 24-hour window", body = ErrorBody),
         UpdateErrors,
     ))]
@@ -279,6 +364,8 @@ pub async fn send(
             text: Some(&shown),
             reply_to: reply_to.as_deref(),
             payload: &payload,
+            staff_id: Some(auth.session.staff_id),
+            only_if_mine: auth.session.role().is_some_and(|r| !r.sees_whole_scope()),
         },
     )
     .await?;

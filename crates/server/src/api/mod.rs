@@ -1,6 +1,7 @@
 //! The versioned REST API (`/api/v1`) and its OpenAPI document, generated from the handlers'
 //! annotations so it cannot drift from the routes.
 
+mod assignment;
 mod audit;
 mod conversations;
 mod departments;
@@ -73,6 +74,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(numbers::get_one, numbers::update, numbers::disconnect))
         .routes(routes!(conversations::list))
         .routes(routes!(conversations::messages, conversations::send))
+        .routes(routes!(assignment::update))
+        .routes(routes!(assignment::assign))
+        .routes(routes!(assignment::hand_over))
+        .routes(routes!(assignment::get_distribution, assignment::set_distribution))
         .routes(routes!(conversations::mark_read))
         .routes(routes!(conversations::media))
         .routes(routes!(templates::list, templates::create))

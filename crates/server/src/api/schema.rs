@@ -55,6 +55,39 @@ impl PartialSchema for RoleName {
 
 impl ToSchema for RoleName {}
 
+/// A chat with one customer or a group chat.
+pub struct ChatKind;
+
+impl PartialSchema for ChatKind {
+    fn schema() -> RefOr<Schema> {
+        string_enum(["direct", "group"])
+    }
+}
+
+impl ToSchema for ChatKind {}
+
+/// A conversation's state (INBOX-5).
+pub struct ConversationStatus;
+
+impl PartialSchema for ConversationStatus {
+    fn schema() -> RefOr<Schema> {
+        string_enum(["open", "snoozed", "resolved"])
+    }
+}
+
+impl ToSchema for ConversationStatus {}
+
+/// How a number hands out new customers (DIST-1).
+pub struct DistributionMode;
+
+impl PartialSchema for DistributionMode {
+    fn schema() -> RefOr<Schema> {
+        string_enum(rapport_domain::distribution::Mode::ALL.iter().map(|m| m.name()))
+    }
+}
+
+impl ToSchema for DistributionMode {}
+
 /// Raw image bytes.
 pub struct ImageBytes;
 

@@ -82,7 +82,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
     if !auth.has(Grant::MenuChats) {
         return page_error(t, ApiError::forbidden("this page needs the `menu.chats` permission"));
     }
-    let list = match conversations::list(&state.db, &auth.scope, None, 100).await {
+    let list = match conversations::list(&state.db, &auth.scope, &Default::default(), None, 100).await {
         Ok(page) => page.items,
         Err(e) => return page_error(t, e.into()),
     };

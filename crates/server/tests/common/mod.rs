@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod simulated;
+
 use rapport_server::{AppState, ServerConfig, hash_password};
 use rapport_storage::{Db, companies};
 use reqwest::{Method, StatusCode};

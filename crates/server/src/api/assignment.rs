@@ -1,0 +1,219 @@
+//! Who answers which customer: conversation assignment and state (INBOX-5), handing over a
+//! leaving colleague's customers, and each number's new-customer distribution (DIST-1).
+
+use super::extract::{ApiJson, Id};
+use super::schema::{ConversationStatus, DistributionMode};
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult, ReadErrors, UpdateErrors};
+use crate::views::ConversationView;
+use axum::Json;
+use axum::extract::State;
+use rapport_domain::Grant;
+use rapport_domain::distribution::Mode;
+use rapport_storage::assignment::{self, State as ConversationState};
+use rapport_storage::distribution::{self, Distribution};
+use rapport_storage::{StorageError, now_ms, staff};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+
+/// Assigning is for managers and for staff without a conversation role (administrators);
+/// sales reps and quality control do not hand chats around.
+fn require_assigner(auth: &Auth) -> ApiResult<()> {
+    auth.require(Grant::MenuChats)?;
+    match auth.session.role() {
+        None => Ok(()),
+        Some(role) if role.may_assign() => Ok(()),
+        Some(_) => Err(ApiError::forbidden("only managers and administrators assign conversations")),
+    }
+}
+
+/// A staff member the caller sees and who is enabled, named by `field` of the request.
+async fn assignable(state: &AppState, auth: &Auth, field: &'static str, id: i64) -> ApiResult<()> {
+    match staff::get(&state.db, &auth.scope, id).await {
+        Ok(member) if member.status == "enabled" => Ok(()),
+        Ok(_) => Err(ApiError::invalid(field, "this staff member is disabled")),
+        Err(StorageError::NotFound) => Err(ApiError::invalid(field, "no such staff member in your scope")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssigneeRequest {
+    /// The staff member to make responsible; `null` unassigns.
+    pub staff_id: Option<i64>,
+}
+
+/// Assign, reassign or unassign a conversation; the customer follows (their next chat on
+/// any number goes to the same person).
+#[utoipa::path(put, path = "/api/v1/conversations/{id}/assignee", tag = "conversations",
+    params(("id" = i64, Path)), request_body = AssigneeRequest,
+    responses((status = 200, description = "Assigned", body = ConversationView), UpdateErrors))]
+pub async fn assign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(body): ApiJson<AssigneeRequest>,
+) -> ApiResult<Json<ConversationView>> {
+    require_assigner(&auth)?;
+    rapport_storage::conversations::get(&state.db, &auth.scope, id).await?;
+    if let Some(staff_id) = body.staff_id {
+        assignable(&state, &auth, "staff_id", staff_id).await?;
+    }
+    let row = assignment::assign(&state.db, &auth.scope, &auth.actor(), id, body.staff_id).await?;
+    Ok(Json(ConversationView::new(row, now_ms())))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationUpdate {
+    #[schema(value_type = Option<ConversationStatus>)]
+    pub status: Option<String>,
+    /// With `status` = `snoozed`: when the chat comes back (RFC 3339, in the future).
+    pub snoozed_until: Option<String>,
+    /// `false` marks the chat "no reply needed".
+    pub unanswered: Option<bool>,
+}
+
+/// Open, snooze or resolve a conversation, or mark it "no reply needed".
+#[utoipa::path(patch, path = "/api/v1/conversations/{id}", tag = "conversations",
+    params(("id" = i64, Path)), request_body = ConversationUpdate,
+    responses((status = 200, description = "Saved", body = ConversationView), UpdateErrors))]
+pub async fn update(
+    State(state): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(body): ApiJson<ConversationUpdate>,
+) -> ApiResult<Json<ConversationView>> {
+    auth.require(Grant::MenuChats)?;
+    rapport_storage::conversations::get(&state.db, &auth.scope, id).await?;
+    if auth.session.role().is_some_and(|r| !r.may_write()) {
+        return Err(ApiError::forbidden("quality control reads conversations but never changes them"));
+    }
+    let now = now_ms();
+    let snoozed_until = body
+        .snoozed_until
+        .as_deref()
+        .map(|text| {
+            OffsetDateTime::parse(text, &Rfc3339)
+                .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+                .map_err(|_| ApiError::invalid("snoozed_until", "must be a time such as 2026-11-21T15:00:00Z"))
+        })
+        .transpose()?;
+    let new_state = match (body.status.as_deref(), snoozed_until) {
+        (None, None) => None,
+        (Some("open"), None) => Some(ConversationState::Open),
+        (Some("resolved"), None) => Some(ConversationState::Resolved),
+        (Some("snoozed"), Some(until)) if until > now => Some(ConversationState::Snoozed { until }),
+        (Some("snoozed"), Some(_)) => return Err(ApiError::invalid("snoozed_until", "must be in the future")),
+        (Some("snoozed"), None) => return Err(ApiError::invalid("snoozed_until", "is required to snooze")),
+        (Some("open" | "resolved") | None, Some(_)) => {
+            return Err(ApiError::invalid("snoozed_until", "goes only with status `snoozed`"));
+        }
+        (Some(_), _) => return Err(ApiError::invalid("status", "must be `open`, `snoozed` or `resolved`")),
+    };
+    let no_reply_needed = match body.unanswered {
+        None => false,
+        Some(false) => true,
+        Some(true) => return Err(ApiError::invalid("unanswered", "can only be set to false (no reply needed)")),
+    };
+    let row = assignment::update(&state.db, &auth.scope, &auth.actor(), id, new_state, no_reply_needed).await?;
+    Ok(Json(ConversationView::new(row, now)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandOverRequest {
+    /// Who takes over every customer and conversation.
+    pub to_staff_id: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HandOverView {
+    /// How many conversations changed hands.
+    pub conversations: u64,
+}
+
+/// Hand every customer and conversation of a staff member to another (someone leaves).
+#[utoipa::path(post, path = "/api/v1/staff/{id}/hand-over", tag = "staff",
+    params(("id" = i64, Path)), request_body = HandOverRequest,
+    responses((status = 200, description = "Handed over", body = HandOverView), UpdateErrors))]
+pub async fn hand_over(
+    State(state): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(body): ApiJson<HandOverRequest>,
+) -> ApiResult<Json<HandOverView>> {
+    require_assigner(&auth)?;
+    staff::get(&state.db, &auth.scope, id).await?;
+    if body.to_staff_id == id {
+        return Err(ApiError::invalid("to_staff_id", "must be someone else"));
+    }
+    assignable(&state, &auth, "to_staff_id", body.to_staff_id).await?;
+    let moved = assignment::hand_over(&state.db, &auth.scope, &auth.actor(), id, body.to_staff_id).await?;
+    Ok(Json(HandOverView { conversations: moved }))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionBody {
+    /// `first_responder` or `in_turn`; `null` in an answer when none is set.
+    #[schema(value_type = Option<DistributionMode>)]
+    pub mode: Option<String>,
+    /// Who receives new customers, in turn order.
+    pub staff_ids: Vec<i64>,
+}
+
+impl From<Distribution> for DistributionBody {
+    fn from(d: Distribution) -> Self {
+        DistributionBody { mode: d.mode.map(String::from), staff_ids: d.staff_ids }
+    }
+}
+
+/// Who receives a number's new customers, and how.
+#[utoipa::path(get, path = "/api/v1/numbers/{id}/distribution", tag = "numbers", params(("id" = i64, Path)),
+    responses((status = 200, description = "The distribution", body = DistributionBody), ReadErrors))]
+pub async fn get_distribution(
+    State(state): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+) -> ApiResult<Json<DistributionBody>> {
+    auth.require(Grant::MenuNumbers)?;
+    Ok(Json(distribution::get(&state.db, &auth.scope, id).await?.into()))
+}
+
+/// Set who receives a number's new customers: everyone is offered a new chat and the first
+/// reply wins it (`first_responder`), or customers are handed out in turn (`in_turn`).
+#[utoipa::path(put, path = "/api/v1/numbers/{id}/distribution", tag = "numbers", params(("id" = i64, Path)),
+    request_body = DistributionBody,
+    responses((status = 200, description = "Saved", body = DistributionBody), UpdateErrors))]
+pub async fn set_distribution(
+    State(state): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(body): ApiJson<DistributionBody>,
+) -> ApiResult<Json<DistributionBody>> {
+    auth.require(Grant::MenuNumbers)?;
+    rapport_storage::numbers::get(&state.db, &auth.scope, id).await?;
+    let Some(mode) = body.mode.as_deref().and_then(Mode::parse) else {
+        return Err(ApiError::invalid("mode", "must be `first_responder` or `in_turn`"));
+    };
+    let mut seen = std::collections::HashSet::new();
+    for staff_id in &body.staff_ids {
+        if !seen.insert(*staff_id) {
+            return Err(ApiError::invalid("staff_ids", format!("staff member {staff_id} is listed twice")));
+        }
+        match staff::get(&state.db, &auth.scope, *staff_id).await {
+            Ok(_) => {}
+            Err(StorageError::NotFound) => {
+                return Err(ApiError::invalid("staff_ids", format!("no staff member {staff_id} in your scope")));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let saved = distribution::set(&state.db, &auth.scope, &auth.actor(), id, mode, &body.staff_ids).await?;
+    Ok(Json(saved.into()))
+}

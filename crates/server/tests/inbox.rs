@@ -1,0 +1,204 @@
+//! Who sees and answers which customer (PERM-5, DIST-1, DIST-2, INBOX-1, INBOX-5), on SQLite
+//! and PostgreSQL, with customers writing through the Cloud API simulator.
+
+mod common;
+
+use common::Client;
+use common::simulated::{Setup, reply, setup};
+use rapport_storage::testing;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A sales rep in the root department with the chat grants, logged in.
+async fn sales_rep(s: &Setup, account: &str) -> (i64, Client) {
+    let id = s.admin.create_staff(s.root, account, &["menu.chats", "dept.chats"]).await;
+    let (status, body) = s.admin.patch(&format!("/api/v1/staff/{id}"), json!({"role": "sales_rep"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut client = s.server.client();
+    client.login(account, "staff-password").await;
+    (id, client)
+}
+
+async fn distribute(s: &Setup, mode: &str, staff: &[i64]) {
+    let (status, body) = s
+        .admin
+        .put(&format!("/api/v1/numbers/{}/distribution", s.number), json!({"mode": mode, "staff_ids": staff}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"mode": mode, "staff_ids": staff}));
+}
+
+fn responsible_by_customer(chats: &[Value]) -> Vec<(String, Option<i64>)> {
+    let mut pairs: Vec<_> = chats
+        .iter()
+        .map(|c| (c["contact"]["wa_id"].as_str().unwrap().to_string(), c["responsible_staff_id"].as_i64()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+#[tokio::test]
+async fn in_turn_hands_new_customers_round_the_list_skipping_disabled_staff() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let (ana, ana_client) = sales_rep(&s, "ana@acme.test").await;
+        let (bo, _) = sales_rep(&s, "bo@acme.test").await;
+        let (cy, _) = sales_rep(&s, "cy@acme.test").await;
+        distribute(&s, "in_turn", &[ana, bo, cy]).await;
+        s.admin.patch(&format!("/api/v1/staff/{cy}"), json!({"status": "disabled"})).await;
+        for n in 1..=4 {
+            s.simulator.customer_writes(&format!("4477009000{n:02}"), &format!("Customer {n}"), "Hello").await.unwrap();
+        }
+        let chats = s.admin.all("/api/v1/conversations").await;
+        assert_eq!(
+            responsible_by_customer(&chats),
+            [("447700900001", ana), ("447700900002", bo), ("447700900003", ana), ("447700900004", bo)]
+                .map(|(c, s)| (c.to_string(), Some(s)))
+        );
+        // A sales rep sees their own customers and nobody else's.
+        let mine = ana_client.all("/api/v1/conversations").await;
+        assert_eq!(mine.len(), 2);
+        assert!(mine.iter().all(|c| c["responsible_staff_id"] == ana));
+        let others = chats.iter().find(|c| c["responsible_staff_id"] == bo).unwrap()["id"].as_i64().unwrap();
+        let (status, _) = ana_client.get(&format!("/api/v1/conversations/{others}/messages")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "another rep's customer is invisible, as if it did not exist");
+        // A returning customer stays with their responsible person, whatever the turn.
+        s.simulator.customer_writes("447700900001", "Customer 1", "Me again").await.unwrap();
+        assert_eq!(responsible_by_customer(&s.admin.all("/api/v1/conversations").await)[0].1, Some(ana));
+    }
+}
+
+#[tokio::test]
+async fn first_responder_offers_the_chat_to_all_and_exactly_one_reply_wins() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let (ana, ana_client) = sales_rep(&s, "ana@acme.test").await;
+        let (bo, bo_client) = sales_rep(&s, "bo@acme.test").await;
+        let (_, outsider) = sales_rep(&s, "cy@acme.test").await;
+        distribute(&s, "first_responder", &[ana, bo]).await;
+        s.simulator.customer_writes("447700900001", "New Customer", "Do you have it in red?").await.unwrap();
+        let offered_to_ana = ana_client.all("/api/v1/conversations").await;
+        assert_eq!(offered_to_ana.len(), 1, "offered to everyone on the list");
+        assert_eq!(bo_client.all("/api/v1/conversations").await.len(), 1);
+        assert!(outsider.all("/api/v1/conversations").await.is_empty(), "not offered to staff off the list");
+        let id = offered_to_ana[0]["id"].as_i64().unwrap();
+        let text = |who: &str| json!({"type": "text", "text": format!("{who} here, yes we do")});
+        let (first, second) = tokio::join!(reply(&ana_client, id, text("Ana")), reply(&bo_client, id, text("Bo")));
+        let statuses = [first.0, second.0];
+        assert_eq!(
+            statuses.iter().filter(|s| **s == StatusCode::CREATED).count(),
+            1,
+            "exactly one winner: {statuses:?}"
+        );
+        let winner = if first.0 == StatusCode::CREATED { ana } else { bo };
+        let loser_status = if first.0 == StatusCode::CREATED { second.0 } else { first.0 };
+        assert!(
+            [StatusCode::CONFLICT, StatusCode::NOT_FOUND].contains(&loser_status),
+            "the other reply is refused: {loser_status}"
+        );
+        let chat = &s.admin.all("/api/v1/conversations").await[0];
+        assert_eq!(chat["responsible_staff_id"], winner);
+        let sent = s.admin.all(&format!("/api/v1/conversations/{id}/messages")).await;
+        assert_eq!(sent.iter().filter(|m| m["direction"] == "out").count(), 1, "only the winner's reply was queued");
+        let loser_client = if winner == ana { &bo_client } else { &ana_client };
+        assert!(loser_client.all("/api/v1/conversations").await.is_empty(), "the chat disappeared for the other");
+    }
+}
+
+#[tokio::test]
+async fn managers_assign_snooze_resolve_and_hand_over_customers_audited() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let (ana, ana_client) = sales_rep(&s, "ana@acme.test").await;
+        let (bo, bo_client) = sales_rep(&s, "bo@acme.test").await;
+        s.simulator.customer_writes("447700900001", "Jane", "Hi").await.unwrap();
+        s.simulator.customer_writes("447700900002", "Ivan", "Привет").await.unwrap();
+        let chats = s.admin.all("/api/v1/conversations").await;
+        let (jane, ivan) = (chats[1]["id"].as_i64().unwrap(), chats[0]["id"].as_i64().unwrap());
+        assert!(ana_client.all("/api/v1/conversations").await.is_empty(), "no distribution: a rep sees nothing yet");
+        for chat in [jane, ivan] {
+            let (status, body) =
+                s.admin.put(&format!("/api/v1/conversations/{chat}/assignee"), json!({"staff_id": ana})).await;
+            assert_eq!((status, body["responsible_staff_id"].as_i64()), (StatusCode::OK, Some(ana)), "{body}");
+        }
+        assert_eq!(ana_client.all("/api/v1/conversations").await.len(), 2);
+        // A sales rep cannot hand chats around.
+        let (status, _) =
+            ana_client.put(&format!("/api/v1/conversations/{jane}/assignee"), json!({"staff_id": bo})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        // Nobody outside the company or a disabled person can be made responsible.
+        let (status, body) =
+            s.admin.put(&format!("/api/v1/conversations/{jane}/assignee"), json!({"staff_id": 999_999})).await;
+        assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("staff_id")));
+        // Snooze, then the customer writes and the chat is open again.
+        let (status, body) = ana_client
+            .patch(
+                &format!("/api/v1/conversations/{jane}"),
+                json!({"status": "snoozed", "snoozed_until": "2099-01-01T09:00:00Z"}),
+            )
+            .await;
+        assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("snoozed")), "{body}");
+        assert_eq!(ana_client.all("/api/v1/conversations?status=snoozed").await.len(), 1);
+        assert_eq!(ana_client.all("/api/v1/conversations?status=open").await.len(), 1);
+        s.simulator.customer_writes("447700900001", "Jane", "Still there?").await.unwrap();
+        assert!(ana_client.all("/api/v1/conversations?status=snoozed").await.is_empty(), "a new message reopens it");
+        let (status, body) =
+            ana_client.patch(&format!("/api/v1/conversations/{ivan}"), json!({"status": "snoozed"})).await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("snoozed_until"))
+        );
+        let (status, body) = ana_client
+            .patch(&format!("/api/v1/conversations/{ivan}"), json!({"unanswered": false, "status": "resolved"}))
+            .await;
+        assert_eq!(
+            (status, body["unanswered"].as_bool(), body["status"].as_str()),
+            (StatusCode::OK, Some(false), Some("resolved"))
+        );
+        // Ana leaves: everything of hers goes to Bo.
+        let (status, body) = s.admin.post(&format!("/api/v1/staff/{ana}/hand-over"), json!({"to_staff_id": bo})).await;
+        assert_eq!((status, body["conversations"].as_u64()), (StatusCode::OK, Some(2)), "{body}");
+        assert!(ana_client.all("/api/v1/conversations").await.is_empty());
+        assert_eq!(bo_client.all("/api/v1/conversations").await.len(), 2);
+        let audit = s.admin.all("/api/v1/audit-log").await;
+        let actions: Vec<&str> = audit.iter().filter_map(|e| e["action"].as_str()).collect();
+        for action in ["conversation.assign", "conversation.update", "staff.hand_over"] {
+            assert!(actions.contains(&action), "{action} is audited: {actions:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_conversation_list_filters_by_kind_keyword_staff_and_age() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        s.simulator.customer_writes("447700900001", "Nguyễn Văn An", "Chào bạn").await.unwrap();
+        s.simulator.customer_writes("447700900002", "Мария Иванова", "Здравствуйте").await.unwrap();
+        s.simulator.customer_writes_in_group("120363025246125486", "447700900003", "Ana", "Hi all").await.unwrap();
+        let names = |chats: Vec<Value>| -> Vec<String> {
+            chats
+                .iter()
+                .map(|c| c["contact"]["name"].as_str().or(c["group"]["id"].as_str()).unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(names(s.admin.all("/api/v1/conversations?kind=group").await), ["120363025246125486"]);
+        assert_eq!(s.admin.all("/api/v1/conversations?kind=direct").await.len(), 2);
+        assert_eq!(names(s.admin.all("/api/v1/conversations?q=nguy").await), ["Nguyễn Văn An"]);
+        assert_eq!(names(s.admin.all("/api/v1/conversations?q=900002").await), ["Мария Иванова"]);
+        assert_eq!(s.admin.all("/api/v1/conversations?staff_id=none").await.len(), 3);
+        assert!(s.admin.all("/api/v1/conversations?unanswered_minutes=60").await.is_empty(), "none waits an hour yet");
+        assert_eq!(s.admin.all("/api/v1/conversations?unanswered_minutes=0").await.len(), 3);
+        assert_eq!(s.admin.all("/api/v1/conversations?within_minutes=5").await.len(), 3);
+        // Most recent activity first, page by page without repeats.
+        let (_, first) = s.admin.get("/api/v1/conversations?limit=2").await;
+        assert_eq!(first["items"][0]["kind"], "group", "the latest message comes first");
+        let cursor = first["next_cursor"].as_str().unwrap();
+        let (_, second) = s.admin.get(&format!("/api/v1/conversations?limit=2&cursor={cursor}")).await;
+        assert_eq!(second["items"].as_array().unwrap().len(), 1);
+        assert!(second["next_cursor"].is_null());
+        for bad in ["kind=channel", "status=closed", "staff_id=anyone", "unanswered_minutes=-5", "cursor=xyz"] {
+            let (status, body) = s.admin.get(&format!("/api/v1/conversations?{bad}")).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        }
+    }
+}
