@@ -60,12 +60,12 @@ describe("whatsapp", () => {
     assert.equal(await dialog.getByLabel("Footer").inputValue(), "Acme Trading", "the form shows the saved parts");
     await dialog.getByLabel("Status").selectOption("paused");
     await dialog.getByRole("button", { name: "Ok" }).click();
-    await expectToast(page, "Template saved");
-    assert.match(await page.locator('tr[data-template-name="delivery_slot"]').textContent(), /paused/);
+    // The page reloads with the change (the earlier "Template saved" toast may still be showing).
+    await page.locator('tr[data-template-name="delivery_slot"]', { hasText: "paused" }).waitFor();
     await page.locator('tr[data-template-name="delivery_slot"]').getByRole("button", { name: "Delete" }).click();
     await page.locator("#confirm-dialog").getByRole("button", { name: "Ok" }).click();
     await expectToast(page, "Template removed");
-    assert.equal(await page.locator('tr[data-template-name="delivery_slot"]').count(), 0);
+    await page.locator('tr[data-template-name="delivery_slot"]').waitFor({ state: "detached" });
   });
 
   test("customer messages arrive and a reply ends with read ticks", async () => {
@@ -82,13 +82,12 @@ describe("whatsapp", () => {
     await page.getByLabel("Write a reply…").fill("Thanks for writing! How can we help?");
     await page.getByRole("button", { name: "Send" }).click();
     await expectToast(page, "Message queued");
-    for (let i = 0; i < 50; i++) {
-      await page.reload();
-      if (await page.locator(".bubble.out .ticks.read").count()) break;
-      await page.waitForTimeout(200);
-    }
+    // Sent → delivered → read arrive over the live connection: no reload needed.
+    await page.evaluate(() => { window.stillTheSamePage = true; });
     const reply = page.locator(".bubble.out", { hasText: "Thanks for writing!" });
+    await reply.locator(".ticks.read").waitFor({ timeout: 10000 });
     assert.equal(await reply.locator(".ticks.read").textContent(), "✓✓");
+    assert.equal(await page.evaluate(() => window.stillTheSamePage), true, "the page was not reloaded");
   });
 
   test("a picture is attached in the composer and sent with its caption", async () => {
@@ -100,5 +99,14 @@ describe("whatsapp", () => {
     const bubble = page.locator(".bubble.out", { hasText: "This one?" });
     await bubble.waitFor();
     assert.match(await bubble.textContent(), /This one\?/);
+  });
+
+  test("new customers appear in the chat list live, without reloading", async () => {
+    await page.goto(`${server.base}/chats`);
+    await page.locator("[data-live][data-connected]").waitFor();
+    await page.evaluate(() => { window.stillTheSamePage = true; });
+    const before = await page.locator("[data-conversation]").count();
+    await page.waitForFunction((n) => document.querySelectorAll("[data-conversation]").length > n, before, { timeout: 10000 });
+    assert.equal(await page.evaluate(() => window.stillTheSamePage), true, "the page was not reloaded");
   });
 });

@@ -7,6 +7,7 @@
 //! - [`values`]: validated input values (account, names, passwords).
 
 pub mod attachment;
+pub mod chat_access;
 pub mod distribution;
 pub mod grants;
 pub mod message;

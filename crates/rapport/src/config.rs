@@ -19,6 +19,7 @@ struct FileConfig {
     graph_api_url: Option<String>,
     sends_per_number_per_second: Option<u32>,
     media_dir: Option<String>,
+    nats_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +43,8 @@ pub struct Config {
     pub sends_per_number_per_second: u32,
     /// Where inbound media is kept (`RAPPORT_MEDIA_DIR`, default `data/media`).
     pub media_dir: String,
+    /// NATS server for live events between several instances (`NATS_URL`); unset: in process.
+    pub nats_url: Option<String>,
 }
 
 const DEFAULT_DATABASE: &str = "sqlite://data/rapport.db";
@@ -71,6 +74,7 @@ impl Config {
                 None => file.sends_per_number_per_second.unwrap_or(80),
             },
             media_dir: env("RAPPORT_MEDIA_DIR").or(file.media_dir).unwrap_or_else(|| "data/media".into()),
+            nats_url: env("NATS_URL").or(file.nats_url),
         })
     }
 

@@ -8,6 +8,7 @@ mod demo;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use config::Config;
+use rapport_server::live::Live;
 use rapport_server::{AppState, ServerConfig};
 use rapport_storage::Db;
 use std::io::Write;
@@ -183,7 +184,16 @@ async fn serve(config: &Config, db: Db) -> Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %listener.local_addr()?, backend = ?db.backend(), "serving");
+    let live = match &config.nats_url {
+        None => Live::in_process(),
+        Some(url) => {
+            let live = Live::nats(url).await.map_err(|e| anyhow::anyhow!("connecting to NATS at {url}: {e}"))?;
+            tracing::info!(url, "live events go through NATS");
+            live
+        }
+    };
     let server_config = ServerConfig {
+        live,
         secure_cookies: config.secure_cookies(),
         graph_api_url: config.graph_api_url.clone(),
         sends_per_number_per_second: config.sends_per_number_per_second,

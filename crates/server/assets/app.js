@@ -252,9 +252,85 @@ document.addEventListener("DOMContentLoaded", () => {
     toast(pending, "success");
   }
   document.getElementById("bubbles")?.lastElementChild?.scrollIntoView();
+  formatTimes(document);
+  startLive();
+});
+
+function formatTimes(root) {
   const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-  document.querySelectorAll("time[datetime]").forEach((el) => {
+  root.querySelectorAll("time[datetime]").forEach((el) => {
     const date = new Date(el.getAttribute("datetime"));
     if (!Number.isNaN(date.getTime())) el.textContent = format.format(date);
   });
-});
+}
+
+// The live inbox (INBOX-3): one WebSocket per tab. When a chat in view changes, the page's own
+// HTML is fetched again and the chat list and the open conversation are swapped in place (the
+// composer keeps what is being typed). After a reconnect the same refresh catches up on
+// whatever was missed meanwhile.
+function startLive() {
+  const live = document.querySelector("[data-live]");
+  if (!live) return;
+  const open = Number(live.dataset.open || 0);
+  let socket;
+  let retry = 1000;
+  let timer;
+  let typingShown;
+  let lastTyping = 0;
+  const refresh = () => {
+    clearTimeout(timer);
+    timer = setTimeout(swap, 100);
+  };
+  async function swap() {
+    const response = await fetch(location.href, { headers: { Accept: "text/html" } });
+    if (!response.ok) return;
+    const next = new DOMParser().parseFromString(await response.text(), "text/html").querySelector("[data-live]");
+    if (!next) return;
+    const here = document.querySelector("[data-live]");
+    const bubbles = document.getElementById("bubbles");
+    const atBottom = !bubbles || bubbles.scrollHeight - bubbles.scrollTop - bubbles.clientHeight < 40;
+    const parts = [".chat-list", "#bubbles", ".chat-head"];
+    if (parts.every((part) => here.querySelector(part) && next.querySelector(part))) {
+      parts.forEach((part) => here.querySelector(part).replaceWith(next.querySelector(part)));
+    } else {
+      here.replaceWith(next);
+    }
+    formatTimes(document.querySelector("[data-live]"));
+    if (atBottom) document.getElementById("bubbles")?.lastElementChild?.scrollIntoView();
+  }
+  function showTyping(name) {
+    const line = document.getElementById("typing");
+    if (!line) return;
+    line.textContent = `${name} ${line.dataset.text}`;
+    line.hidden = false;
+    clearTimeout(typingShown);
+    typingShown = setTimeout(() => { line.hidden = true; }, 4000);
+  }
+  function connect() {
+    socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/live`);
+    socket.onopen = () => {
+      if (retry > 1000) refresh();
+      retry = 1000;
+      live.dataset.connected = "true";
+    };
+    socket.onmessage = (message) => {
+      const event = JSON.parse(message.data);
+      if (event.type === "typing") {
+        if (event.conversation_id === open) showTyping(event.name);
+      } else {
+        refresh();
+      }
+    };
+    socket.onclose = () => {
+      delete live.dataset.connected;
+      retry = Math.min(retry * 2, 30000);
+      setTimeout(connect, retry);
+    };
+  }
+  document.addEventListener("input", (event) => {
+    if (!open || !event.target.closest("form[data-compose]") || Date.now() - lastTyping < 3000) return;
+    lastTyping = Date.now();
+    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "typing", conversation_id: open }));
+  });
+  connect();
+}

@@ -4,8 +4,9 @@
 //! server pays one commit for many requests.
 
 use crate::error::ApiError;
+use crate::live::{EventKind, Live};
 use rapport_storage::Db;
-use rapport_storage::inbound::{self, Delivery};
+use rapport_storage::inbound::{self, Delivery, Outcome};
 use std::ops::Range;
 use tokio::sync::{mpsc, oneshot};
 
@@ -23,9 +24,9 @@ pub struct Ingestor {
 }
 
 impl Ingestor {
-    pub fn start(db: Db) -> Ingestor {
+    pub fn start(db: Db, live: Live) -> Ingestor {
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(write_batches(db, queue));
+        tokio::spawn(write_batches(db, live, queue));
         Ingestor { jobs }
     }
 
@@ -37,7 +38,7 @@ impl Ingestor {
     }
 }
 
-async fn write_batches(db: Db, mut queue: mpsc::Receiver<Job>) {
+async fn write_batches(db: Db, live: Live, mut queue: mpsc::Receiver<Job>) {
     while let Some(first) = queue.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -54,13 +55,21 @@ async fn write_batches(db: Db, mut queue: mpsc::Receiver<Job>) {
             answers.push((job.done, start..all.len()));
         }
         match inbound::ingest(&db, &all).await {
-            Ok(_) => answers.into_iter().for_each(|(done, _)| drop(done.send(Ok(())))),
+            Ok(outcome) => {
+                answers.into_iter().for_each(|(done, _)| drop(done.send(Ok(()))));
+                announce(&db, &live, outcome).await;
+            }
             // One bad request must not fail the others: retry each alone.
             Err(e) if answers.len() > 1 => {
                 tracing::warn!(error = %e, requests = answers.len(), "batched ingestion failed; retrying one by one");
                 for (done, range) in answers {
-                    let result = inbound::ingest(&db, &all[range]).await.map(|_| ()).map_err(|e| e.to_string());
-                    let _ = done.send(result);
+                    match inbound::ingest(&db, &all[range]).await {
+                        Ok(outcome) => {
+                            let _ = done.send(Ok(()));
+                            announce(&db, &live, outcome).await;
+                        }
+                        Err(e) => drop(done.send(Err(e.to_string()))),
+                    }
                 }
             }
             Err(e) => {
@@ -68,5 +77,21 @@ async fn write_batches(db: Db, mut queue: mpsc::Receiver<Job>) {
                 answers.into_iter().for_each(|(done, _)| drop(done.send(Err(e.to_string()))));
             }
         }
+    }
+}
+
+/// Tells open browser tabs what the batch changed (after the webhooks were answered).
+async fn announce(db: &Db, live: &Live, outcome: Outcome) {
+    let mut companies: Vec<i64> = outcome.touched.iter().map(|t| t.company_id).collect();
+    companies.sort_unstable();
+    companies.dedup();
+    for company_id in companies {
+        let changes: Vec<(i64, EventKind)> = outcome
+            .touched
+            .iter()
+            .filter(|t| t.company_id == company_id)
+            .map(|t| (t.conversation_id, if t.status_only { EventKind::Status } else { EventKind::Message }))
+            .collect();
+        live.changed(db, company_id, &changes).await;
     }
 }

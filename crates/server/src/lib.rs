@@ -8,6 +8,7 @@ mod error;
 mod i18n;
 mod ingest;
 mod jobs;
+pub mod live;
 mod media;
 mod outbox;
 mod pages;
@@ -42,6 +43,8 @@ pub struct ServerConfig {
     pub media_workers: usize,
     /// Where inbound media files are kept.
     pub media_dir: std::path::PathBuf,
+    /// Carries live events to browsers: in this process, or through NATS between instances.
+    pub live: live::Live,
 }
 
 impl ServerConfig {
@@ -56,6 +59,7 @@ impl ServerConfig {
             send_workers: 4,
             media_workers: 2,
             media_dir: std::env::temp_dir().join(format!("rapport-media-{}", std::process::id())),
+            live: live::Live::in_process(),
         }
     }
 }
@@ -89,7 +93,7 @@ pub struct AppState {
 impl AppState {
     /// Must be called inside the Tokio runtime: it starts the ingestion writer and the send workers.
     pub fn new(db: Db, config: ServerConfig) -> Self {
-        let ingestor = ingest::Ingestor::start(db.clone());
+        let ingestor = ingest::Ingestor::start(db.clone(), config.live.clone());
         let graph = rapport_channels::whatsapp::graph::GraphClient::new(&config.graph_api_url);
         let outbox = outbox::start(
             db.clone(),
@@ -99,6 +103,7 @@ impl AppState {
                 secrets: config.secrets.clone(),
                 workers: config.send_workers,
                 per_number_per_second: config.sends_per_number_per_second,
+                live: config.live.clone(),
             },
         );
         media::start(

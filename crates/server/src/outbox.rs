@@ -53,6 +53,8 @@ pub struct Settings {
     pub secrets: SecretBox,
     pub workers: usize,
     pub per_number_per_second: u32,
+    /// Tells open tabs about ticks and failures.
+    pub live: crate::live::Live,
 }
 
 /// Starts the workers; they run for the life of the process.
@@ -66,7 +68,15 @@ pub fn start(db: Db, settings: Settings) -> Outbox {
     let workers = settings.workers;
     crate::jobs::spawn_workers(db.clone(), outbox::KIND, workers, outbox.wake.clone(), move |job| {
         let (db, settings, pacer) = (db.clone(), settings.clone(), pacer.clone());
-        async move { send(&db, &settings, &pacer, &job).await }
+        async move {
+            let result = send(&db, &settings, &pacer, &job).await;
+            if let Ok(conversation) =
+                rapport_storage::conversations::of_message(&db, job.company_id, job.message_id).await
+            {
+                settings.live.changed(&db, job.company_id, &[(conversation, crate::live::EventKind::Status)]).await;
+            }
+            result
+        }
     });
     outbox
 }

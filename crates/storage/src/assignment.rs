@@ -99,10 +99,19 @@ pub async fn update(
     Ok(after)
 }
 
-/// Hands every conversation and customer of `from` to `to` (someone leaves); answers how many
-/// conversations moved. The caller has checked that both staff members are in its scope.
-pub async fn hand_over(db: &Db, scope: &Scope, actor: &Actor, from: i64, to: i64) -> Result<u64> {
+/// Hands every conversation and customer of `from` to `to` (someone leaves); answers the
+/// conversations that moved. The caller has checked that both staff members are in its scope.
+pub async fn hand_over(db: &Db, scope: &Scope, actor: &Actor, from: i64, to: i64) -> Result<Vec<i64>> {
     let tx = db.begin().await?;
+    let ids: Vec<(i64,)> = tx
+        .all(
+            Query::select()
+                .column(Conversations::Id)
+                .from(Conversations::Table)
+                .and_where(Expr::col(Conversations::CompanyId).eq(scope.company_id()))
+                .and_where(Expr::col(Conversations::ResponsibleStaffId).eq(from)),
+        )
+        .await?;
     let moved = tx
         .run(
             Query::update()
@@ -126,5 +135,5 @@ pub async fn hand_over(db: &Db, scope: &Scope, actor: &Actor, from: i64, to: i64
         .after(&json!({"to_staff_id": to, "conversations": moved, "customers": customers}));
     audit::record_in(&tx, entry).await?;
     tx.commit().await?;
-    Ok(moved)
+    Ok(ids.into_iter().map(|(id,)| id).collect())
 }

@@ -4,10 +4,11 @@
 
 use crate::db::Exec;
 use crate::error::Result;
-use crate::schema::{Contacts, Conversations, DistributionStaff, Messages, Numbers};
+use crate::schema::{Contacts, Conversations, Departments, DistributionStaff, Messages, Numbers};
 use crate::scope::{Scope, escape_like};
 use crate::{Db, Page};
 use rapport_domain::Role;
+use rapport_domain::chat_access::ChatFacts;
 use sea_query::{Alias, Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -378,4 +379,67 @@ pub async fn has_message(db: &Db, company_id: i64, conversation: i64, wamid: &st
         )
         .await?;
     Ok(found.is_some())
+}
+
+/// What decides who sees each of these conversations (for routing live events to viewers).
+pub async fn facts(db: &Db, company_id: i64, ids: &[i64]) -> Result<Vec<(i64, ChatFacts)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, i64, Option<i64>, Option<i64>, i64, String)> = db
+        .all(
+            Query::select()
+                .columns([
+                    (Conversations::Table, Conversations::Id),
+                    (Conversations::Table, Conversations::NumberId),
+                    (Conversations::Table, Conversations::ResponsibleStaffId),
+                ])
+                .column((Numbers::Table, Numbers::OwnerStaffId))
+                .column((Numbers::Table, Numbers::DepartmentId))
+                .column((Departments::Table, Departments::Path))
+                .from(Conversations::Table)
+                .inner_join(
+                    Numbers::Table,
+                    Expr::col((Numbers::Table, Numbers::Id)).equals((Conversations::Table, Conversations::NumberId)),
+                )
+                .inner_join(
+                    Departments::Table,
+                    Expr::col((Departments::Table, Departments::Id)).equals((Numbers::Table, Numbers::DepartmentId)),
+                )
+                .and_where(Expr::col((Conversations::Table, Conversations::CompanyId)).eq(company_id))
+                .and_where(Expr::col((Conversations::Table, Conversations::Id)).is_in(ids.iter().copied())),
+        )
+        .await?;
+    let numbers: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    let offers: Vec<(i64, i64)> = db
+        .all(
+            Query::select()
+                .columns([DistributionStaff::NumberId, DistributionStaff::StaffId])
+                .from(DistributionStaff::Table)
+                .and_where(Expr::col(DistributionStaff::NumberId).is_in(numbers)),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, number_id, responsible, owner, department_id, department_path)| {
+            let offered_to = offers.iter().filter(|(n, _)| *n == number_id).map(|(_, s)| *s).collect();
+            let facts =
+                ChatFacts { company_id, number_owner: owner, responsible, department_id, department_path, offered_to };
+            (id, facts)
+        })
+        .collect())
+}
+
+/// The conversation a message belongs to.
+pub async fn of_message(db: &Db, company_id: i64, message_id: i64) -> Result<i64> {
+    let (id,): (i64,) = db
+        .one(
+            Query::select()
+                .column(Messages::ConversationId)
+                .from(Messages::Table)
+                .and_where(Expr::col(Messages::CompanyId).eq(company_id))
+                .and_where(Expr::col(Messages::Id).eq(message_id)),
+        )
+        .await?;
+    Ok(id)
 }

@@ -33,13 +33,24 @@ pub struct Delivery {
 }
 
 /// Counts of what a batch changed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// Messages stored for the first time (duplicates of a known wamid are not counted).
     pub new_messages: usize,
     /// Customer messages the number's sync filter left out.
     pub filtered: usize,
     pub statuses: usize,
+    /// Conversations that changed, for live updates: (company, conversation, only delivery
+    /// ticks moved).
+    pub touched: Vec<Touched>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Touched {
+    pub company_id: i64,
+    pub conversation_id: i64,
+    /// Only a delivery state changed (no new message).
+    pub status_only: bool,
 }
 
 /// Writes every delivery in one transaction.
@@ -60,6 +71,11 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
                 insert_message(&tx, target.company_id, conversation, sender, message, inbound, now).await?
             {
                 outcome.new_messages += 1;
+                outcome.touched.push(Touched {
+                    company_id: target.company_id,
+                    conversation_id: conversation,
+                    status_only: false,
+                });
                 if !inbound {
                     apply_recorded_statuses(&tx, target.company_id, message_id, &message.wamid).await?;
                 }
@@ -72,7 +88,10 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
             }
         }
         for status in &delivery.statuses {
-            apply_status(&tx, delivery.target.company_id, status, now).await?;
+            let company_id = delivery.target.company_id;
+            if let Some(conversation_id) = apply_status(&tx, company_id, status, now).await? {
+                outcome.touched.push(Touched { company_id, conversation_id, status_only: true });
+            }
             outcome.statuses += 1;
         }
     }
@@ -389,8 +408,9 @@ async fn touch_conversation(tx: &Tx, conversation: i64, m: &Message, inbound: bo
     Ok(())
 }
 
-/// Records a delivery report and applies it if it moves the message forward.
-async fn apply_status(tx: &Tx, company_id: i64, s: &Status, now: i64) -> Result<()> {
+/// Records a delivery report and applies it if it moves the message forward; answers the
+/// message's conversation when it did.
+async fn apply_status(tx: &Tx, company_id: i64, s: &Status, now: i64) -> Result<Option<i64>> {
     tx.run(
         Query::insert()
             .into_table(MessageStatuses::Table)
@@ -418,7 +438,7 @@ async fn apply_status(tx: &Tx, company_id: i64, s: &Status, now: i64) -> Result<
     .await?;
     let rank = s.status.rank();
     if rank == 0 {
-        return Ok(());
+        return Ok(None);
     }
     // Pairs with `outbox::complete`: whichever of the two comes second sees the other's work.
     tx.lock_key(&format!("wamid:{company_id}:{}", s.wamid)).await?;
@@ -435,8 +455,9 @@ async fn apply_status(tx: &Tx, company_id: i64, s: &Status, now: i64) -> Result<
     if s.error_code.is_some() || s.error_title.is_some() {
         q.value(Messages::ErrorCode, s.error_code).value(Messages::ErrorTitle, s.error_title.clone());
     }
-    tx.run(&q).await?;
-    Ok(())
+    q.returning_col(Messages::ConversationId);
+    let applied: Option<(i64,)> = tx.optional(&q).await?;
+    Ok(applied.map(|(conversation,)| conversation))
 }
 
 /// A report names, through its callback data, a message still waiting for Meta's answer to

@@ -6,6 +6,7 @@ use super::schema::{ConversationStatus, DistributionMode};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ReadErrors, UpdateErrors};
+use crate::live::EventKind;
 use crate::views::ConversationView;
 use axum::Json;
 use axum::extract::State;
@@ -64,6 +65,9 @@ pub async fn assign(
         assignable(&state, &auth, "staff_id", staff_id).await?;
     }
     let row = assignment::assign(&state.db, &auth.scope, &auth.actor(), id, body.staff_id).await?;
+    // Who sees the chat changed: the event reaches the new assignee, and the old one's tab
+    // learns it by the chat vanishing on its next refresh.
+    state.config.live.changed(&state.db, auth.scope.company_id(), &[(id, EventKind::Conversation)]).await;
     Ok(Json(ConversationView::new(row, now_ms())))
 }
 
@@ -121,6 +125,7 @@ pub async fn update(
         Some(true) => return Err(ApiError::invalid("unanswered", "can only be set to false (no reply needed)")),
     };
     let row = assignment::update(&state.db, &auth.scope, &auth.actor(), id, new_state, no_reply_needed).await?;
+    state.config.live.changed(&state.db, auth.scope.company_id(), &[(id, EventKind::Conversation)]).await;
     Ok(Json(ConversationView::new(row, now)))
 }
 
@@ -154,7 +159,9 @@ pub async fn hand_over(
     }
     assignable(&state, &auth, "to_staff_id", body.to_staff_id).await?;
     let moved = assignment::hand_over(&state.db, &auth.scope, &auth.actor(), id, body.to_staff_id).await?;
-    Ok(Json(HandOverView { conversations: moved }))
+    let changes: Vec<(i64, EventKind)> = moved.iter().map(|c| (*c, EventKind::Conversation)).collect();
+    state.config.live.changed(&state.db, auth.scope.company_id(), &changes).await;
+    Ok(Json(HandOverView { conversations: moved.len() as u64 }))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]

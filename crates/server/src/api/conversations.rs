@@ -5,6 +5,7 @@ use super::schema::{ChatKind, ConversationStatus, ImageBytes, MessageText, Optio
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors};
+use crate::live::EventKind;
 use crate::views::{ConversationView, List, MessageView};
 use axum::Json;
 use axum::extract::State;
@@ -370,6 +371,7 @@ pub async fn send(
     )
     .await?;
     state.outbox.queued();
+    state.config.live.changed(&state.db, auth.scope.company_id(), &[(conversation.id, EventKind::Message)]).await;
     let message = conversations::message(&state.db, auth.scope.company_id(), message_id).await?;
     Ok((StatusCode::CREATED, Json(message.into())))
 }

@@ -6,6 +6,7 @@ mod audit;
 mod conversations;
 mod departments;
 mod extract;
+mod live;
 mod me;
 mod numbers;
 mod schema;
@@ -74,6 +75,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(numbers::get_one, numbers::update, numbers::disconnect))
         .routes(routes!(conversations::list))
         .routes(routes!(conversations::messages, conversations::send))
+        .routes(routes!(live::live))
         .routes(routes!(assignment::update))
         .routes(routes!(assignment::assign))
         .routes(routes!(assignment::hand_over))

@@ -33,10 +33,12 @@ impl TestServer {
     }
 
     pub fn client(&self) -> Client {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Client {
             base: self.base.clone(),
-            http: reqwest::Client::builder().cookie_store(true).build().expect("client"),
+            http: reqwest::Client::builder().cookie_provider(jar.clone()).build().expect("client"),
             csrf: None,
+            jar,
         }
     }
 
@@ -68,6 +70,8 @@ pub struct Client {
     pub base: String,
     pub http: reqwest::Client,
     pub csrf: Option<String>,
+    /// The session cookie lives here (a WebSocket handshake needs it too).
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 impl Client {

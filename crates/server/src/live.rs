@@ -1,0 +1,121 @@
+//! Live events (INBOX-3): what changed in which conversation, delivered to every open browser
+//! tab whose viewer may see that conversation. In one process a broadcast channel carries
+//! them; with `NATS_URL` every instance publishes to NATS and relays what NATS delivers, so an
+//! event on instance A reaches a browser connected to instance B.
+
+use rapport_domain::chat_access::ChatFacts;
+use rapport_storage::{Db, conversations};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// NATS subjects: `rapport.live.<company id>`.
+const SUBJECT_PREFIX: &str = "rapport.live";
+/// Events a slow tab may fall behind by before it is told to resynchronise.
+const BACKLOG: usize = 4096;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A new message, in either direction.
+    Message,
+    /// Delivery ticks moved.
+    Status,
+    /// Assignment, state or unanswered flag changed.
+    Conversation,
+    /// A colleague is typing.
+    Typing,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Event {
+    pub kind: EventKind,
+    pub conversation_id: i64,
+    /// Who may see it; never sent to browsers.
+    pub facts: ChatFacts,
+    /// For typing: who.
+    pub staff_id: Option<i64>,
+    pub name: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Live {
+    local: broadcast::Sender<Arc<Event>>,
+    nats: Option<async_nats::Client>,
+}
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.nats.is_some() { "Live(NATS)" } else { "Live(in process)" })
+    }
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Live::in_process()
+    }
+}
+
+impl Live {
+    /// Events stay inside this process.
+    pub fn in_process() -> Live {
+        Live { local: broadcast::channel(BACKLOG).0, nats: None }
+    }
+
+    /// Events go through the NATS server at `url`, shared with every other instance.
+    pub async fn nats(url: &str) -> Result<Live, async_nats::Error> {
+        let client = async_nats::connect(url).await?;
+        let mut subscription = client.subscribe(format!("{SUBJECT_PREFIX}.>")).await?;
+        let live = Live { local: broadcast::channel(BACKLOG).0, nats: Some(client) };
+        let local = live.local.clone();
+        tokio::spawn(async move {
+            use futures_util::StreamExt;
+            while let Some(message) = subscription.next().await {
+                match serde_json::from_slice::<Event>(&message.payload) {
+                    Ok(event) => drop(local.send(Arc::new(event))),
+                    Err(e) => tracing::warn!(error = %e, "ignored a malformed live event from NATS"),
+                }
+            }
+            tracing::warn!("the NATS subscription for live events ended");
+        });
+        Ok(live)
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.local.subscribe()
+    }
+
+    pub async fn publish(&self, event: Event) {
+        match &self.nats {
+            None => drop(self.local.send(Arc::new(event))),
+            Some(client) => {
+                let subject = format!("{SUBJECT_PREFIX}.{}", event.facts.company_id);
+                let result = match serde_json::to_vec(&event) {
+                    Ok(payload) => client.publish(subject, payload.into()).await.map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, "could not publish a live event to NATS");
+                }
+            }
+        }
+    }
+
+    /// Publishes one event per changed conversation, with who may see it looked up once.
+    pub async fn changed(&self, db: &Db, company_id: i64, changes: &[(i64, EventKind)]) {
+        let mut ids: Vec<i64> = changes.iter().map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let facts = match conversations::facts(db, company_id, &ids).await {
+            Ok(facts) => facts,
+            Err(e) => return tracing::warn!(error = %e, "could not route live events"),
+        };
+        for (id, kind) in changes {
+            if let Some((_, facts)) = facts.iter().find(|(f, _)| f == id) {
+                let event =
+                    Event { kind: *kind, conversation_id: *id, facts: facts.clone(), staff_id: None, name: None };
+                self.publish(event).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Live events over the inbox WebSocket (INBOX-3): they reach every viewer in scope and nobody
+//! else, and with NATS an event on one instance reaches a browser connected to another.
+
+mod common;
+
+use common::simulated::{Setup, setup};
+use common::{Client, TestServer};
+use futures_util::StreamExt;
+use rapport_server::ServerConfig;
+use rapport_server::live::Live;
+use rapport_storage::testing;
+use reqwest::StatusCode;
+use reqwest::cookie::CookieStore;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens the live WebSocket as the client's logged-in user.
+async fn open_live(client: &Client) -> Socket {
+    let url = client.base.replace("http://", "ws://") + "/api/v1/live";
+    let mut request = url.as_str().into_client_request().expect("request");
+    let cookies = client.jar.cookies(&client.base.parse().expect("url")).expect("logged in");
+    request.headers_mut().insert("Cookie", HeaderValue::from_str(cookies.to_str().expect("ascii")).expect("header"));
+    let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("websocket");
+    socket
+}
+
+/// The next event within `wait`, if any.
+async fn next_event(socket: &mut Socket, wait: Duration) -> Option<Value> {
+    loop {
+        let frame = tokio::time::timeout(wait, socket.next()).await.ok()??.ok()?;
+        if let Ok(text) = frame.to_text()
+            && let Ok(value) = serde_json::from_str(text)
+        {
+            return Some(value);
+        }
+    }
+}
+
+async fn sales_rep(s: &Setup, account: &str) -> (i64, Client) {
+    let id = s.admin.create_staff(s.root, account, &["menu.chats", "dept.chats"]).await;
+    s.admin.patch(&format!("/api/v1/staff/{id}"), json!({"role": "sales_rep"})).await;
+    let mut client = s.server.client();
+    client.login(account, "staff-password").await;
+    (id, client)
+}
+
+#[tokio::test]
+async fn events_reach_viewers_in_scope_and_nobody_else() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let (rep, rep_client) = sales_rep(&s, "rep@acme.test").await;
+        let mut admin_live = open_live(&s.admin).await;
+        let mut rep_live = open_live(&rep_client).await;
+        s.simulator.customer_writes("447700900001", "Jane", "Hello").await.unwrap();
+        let event = next_event(&mut admin_live, Duration::from_secs(5)).await.expect("the admin hears of it");
+        assert_eq!(event["type"], "message");
+        let conversation = event["conversation_id"].as_i64().unwrap();
+        assert!(
+            next_event(&mut rep_live, Duration::from_millis(500)).await.is_none(),
+            "a sales rep hears nothing about a customer who is not theirs"
+        );
+        let (status, _) =
+            s.admin.put(&format!("/api/v1/conversations/{conversation}/assignee"), json!({"staff_id": rep})).await;
+        assert_eq!(status, StatusCode::OK);
+        let event = next_event(&mut rep_live, Duration::from_secs(5)).await.expect("the new assignee hears of it");
+        assert_eq!(
+            (event["type"].as_str(), event["conversation_id"].as_i64()),
+            (Some("conversation"), Some(conversation))
+        );
+        // Typing reaches the colleagues who see the chat, not the typist.
+        use futures_util::SinkExt;
+        rep_live.send(json!({"type": "typing", "conversation_id": conversation}).to_string().into()).await.unwrap();
+        let seen = loop {
+            let event = next_event(&mut admin_live, Duration::from_secs(5)).await.expect("typing");
+            if event["type"] == "typing" {
+                break event;
+            }
+        };
+        assert_eq!((seen["name"].as_str(), seen["staff_id"].as_i64()), (Some("rep@acme.test"), Some(rep)));
+        // Not a WebSocket request: a plain, documented error.
+        assert_eq!(s.admin.get("/api/v1/live").await.0, StatusCode::BAD_REQUEST);
+    }
+}
+
+/// Needs a NATS server: `RAPPORT_TEST_NATS_URL` (CI sets it and checks it connects).
+#[tokio::test]
+async fn with_nats_an_event_on_one_instance_reaches_a_browser_on_another() {
+    let Ok(url) = std::env::var("RAPPORT_TEST_NATS_URL") else {
+        assert!(std::env::var("CI").is_err(), "CI must set RAPPORT_TEST_NATS_URL");
+        eprintln!("RAPPORT_TEST_NATS_URL is not set: the two-instance test did not run");
+        return;
+    };
+    for db in testing::all_backends().await {
+        let config =
+            || async { ServerConfig { live: Live::nats(&url).await.expect("NATS"), ..ServerConfig::default() } };
+        let a = TestServer::start_with(db.clone(), config().await).await;
+        let b = TestServer::start_with(db, config().await).await;
+        let (_, root, admin_on_a) = a.company("Acme", "admin@acme.test").await;
+        let mut admin_on_b = b.client();
+        admin_on_b.login("admin@acme.test", "admin-password").await;
+        let mut live_on_b = open_live(&admin_on_b).await;
+        // A change made through instance A ...
+        let (status, body) = admin_on_a
+            .post(
+                "/api/v1/numbers",
+                json!({"phone_number_id": "1065", "waba_id": "1022", "access_token": "t", "app_secret": "s",
+                       "department_id": root}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let envelope = json!({"object": "whatsapp_business_account", "entry": [{"id": "1022", "changes": [{"field": "messages",
+            "value": {"messaging_product": "whatsapp", "metadata": {"phone_number_id": "1065", "display_phone_number": "1"},
+                      "contacts": [{"wa_id": "447700900001", "profile": {"name": "Jane"}}],
+                      "messages": [{"from": "447700900001", "id": "wamid.NATS1", "timestamp": "1700000000", "type": "text",
+                                    "text": {"body": "via A"}}]}}]}]});
+        let body = serde_json::to_vec(&envelope).unwrap();
+        let signature = rapport_channels::whatsapp::signature::sign(b"s", &body);
+        let answer = reqwest::Client::new()
+            .post(format!("{}/webhooks/whatsapp", a.base))
+            .header("Content-Type", "application/json")
+            .header("X-Hub-Signature-256", signature)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        // ... reaches a browser connected to instance B.
+        let event = next_event(&mut live_on_b, Duration::from_secs(5)).await.expect("the event crossed instances");
+        assert_eq!(event["type"], "message");
+    }
+}
