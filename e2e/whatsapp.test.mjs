@@ -109,4 +109,17 @@ describe("whatsapp", () => {
     await page.waitForFunction((n) => document.querySelectorAll("[data-conversation]").length > n, before, { timeout: 10000 });
     assert.equal(await page.evaluate(() => window.stillTheSamePage), true, "the page was not reloaded");
   });
+
+  test("chat history finds a message and opens the chat at it", async () => {
+    await page.getByRole("link", { name: "Chat history" }).click();
+    await page.getByLabel("Words from a message, in any language").fill("message");
+    await page.getByRole("button", { name: "Search" }).click();
+    const hit = page.locator("[data-hit]").first();
+    await hit.waitFor();
+    assert.match(await hit.locator("mark").textContent(), /^message$/i, "the match is highlighted");
+    const messageId = await hit.getAttribute("data-hit");
+    await hit.click();
+    await page.waitForURL(/\/chats\?c=\d+#m-\d+$/);
+    await page.locator(`#m-${messageId}`).waitFor();
+  });
 });

@@ -13,6 +13,7 @@ pub mod grants;
 pub mod message;
 pub mod retry;
 pub mod role;
+pub mod snippet;
 pub mod sync;
 pub mod template;
 pub mod throttle;

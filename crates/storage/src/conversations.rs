@@ -72,7 +72,7 @@ fn select() -> SelectStatement {
 /// PERM-5 and PERM-6 in SQL: a sales rep sees the customers they are responsible for and the
 /// unclaimed chats offered to them (DIST-1); everyone else sees chats of numbers they own,
 /// chats they are responsible for, and chats of numbers in their chat reach.
-fn visible_to(scope: &Scope) -> Cond {
+pub(crate) fn visible_to(scope: &Scope) -> Cond {
     let me = scope.viewer.staff_id;
     let responsible = || Expr::col((Conversations::Table, Conversations::ResponsibleStaffId));
     let whose = if scope.role.is_none_or(Role::sees_whole_scope) {

@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod media;
 pub mod numbers;
 pub mod outbox;
+pub mod search;
 pub mod secrets;
 pub mod sessions;
 pub mod staff;

@@ -26,6 +26,7 @@ pub async fn sqlite() -> Result<Db, StorageError> {
 pub async fn postgres() -> Result<Option<Db>, StorageError> {
     let Ok(url) = std::env::var(POSTGRES_URL_VAR) else { return Ok(None) };
     drop_stale_schemas(&url).await?;
+    install_extensions(&url).await?;
     Ok(Some(Db::connect_postgres_schema(&url, &format!("rapport_test_{}", unique_suffix())).await?))
 }
 
@@ -38,6 +39,22 @@ pub async fn all_backends() -> Vec<Db> {
         Err(e) => panic!("{POSTGRES_URL_VAR} is set but PostgreSQL is not usable: {e}"),
     }
     dbs
+}
+
+/// Extensions are per database, not per schema: installed once, before concurrent test
+/// schemas' migrations ask for them (two first installs racing would collide).
+async fn install_extensions(url: &str) -> Result<(), StorageError> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url).await?;
+    for _ in 0..3 {
+        match sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public").execute(&mut conn).await {
+            Ok(_) => return Ok(()),
+            // Another test process installed it at the same moment; it is there now.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 async fn drop_stale_schemas(url: &str) -> Result<(), StorageError> {

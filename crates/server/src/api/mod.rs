@@ -10,6 +10,7 @@ mod live;
 mod me;
 mod numbers;
 mod schema;
+pub(crate) mod search;
 mod session;
 mod staff;
 mod templates;
@@ -76,6 +77,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::list))
         .routes(routes!(conversations::messages, conversations::send))
         .routes(routes!(live::live))
+        .routes(routes!(search::messages))
         .routes(routes!(assignment::update))
         .routes(routes!(assignment::assign))
         .routes(routes!(assignment::hand_over))

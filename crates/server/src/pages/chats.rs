@@ -34,6 +34,7 @@ pub struct ChatItem {
 
 /// One message as the chat shows it.
 pub struct Bubble {
+    pub id: i64,
     pub outbound: bool,
     /// Who wrote it, shown in group chats.
     pub sender: String,
@@ -201,6 +202,7 @@ fn bubbles(t: &Catalog, messages: &[MessageRow], group: bool) -> Vec<Bubble> {
                 _ => "",
             };
             Bubble {
+                id: m.id,
                 sender: if group { m.sender_name.clone().unwrap_or_default() } else { String::new() },
                 media_url: m
                     .media_path

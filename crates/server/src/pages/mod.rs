@@ -4,6 +4,7 @@
 mod audit;
 mod chats;
 mod departments;
+mod history;
 mod numbers;
 mod shell;
 mod staff;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit::page))
         .route("/numbers", get(numbers::page))
         .route("/chats", get(chats::page))
+        .route("/history", get(history::page))
         .route("/templates", get(templates::page))
 }
 

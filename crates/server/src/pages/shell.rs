@@ -41,6 +41,7 @@ const MENU: &[(&str, &[Entry])] = &[
             (Grant::MenuNumbers, "/numbers", "menu.numbers"),
             (Grant::MenuNumbers, "/templates", "menu.templates"),
             (Grant::MenuChats, "/chats", "menu.chats"),
+            (Grant::MenuChatHistory, "/history", "menu.chat_history"),
         ],
     ),
     ("nav.settings", &[(Grant::MenuSettings, "/audit", "menu.audit")]),
