@@ -264,14 +264,15 @@ function formatTimes(root) {
   });
 }
 
-// The live inbox (INBOX-3): one WebSocket per tab. When a chat in view changes, the page's own
-// HTML is fetched again and the chat list and the open conversation are swapped in place (the
-// composer keeps what is being typed). After a reconnect the same refresh catches up on
-// whatever was missed meanwhile.
+// One WebSocket per tab (INBOX-3) feeds the bell on every page and, on the chats page, the
+// live inbox: when a chat in view changes, the page's own HTML is fetched again and the chat
+// list and the open conversation are swapped in place (the composer keeps what is being
+// typed). After a reconnect the same refresh catches up on whatever was missed meanwhile.
 function startLive() {
+  const bell = document.querySelector("[data-bell]");
   const live = document.querySelector("[data-live]");
-  if (!live) return;
-  const open = Number(live.dataset.open || 0);
+  if (!bell && !live) return;
+  const open = Number(live?.dataset.open || 0);
   let socket;
   let retry = 1000;
   let timer;
@@ -282,6 +283,7 @@ function startLive() {
     timer = setTimeout(swap, 100);
   };
   async function swap() {
+    if (!document.querySelector("[data-live]")) return;
     const response = await fetch(location.href, { headers: { Accept: "text/html" } });
     if (!response.ok) return;
     const next = new DOMParser().parseFromString(await response.text(), "text/html").querySelector("[data-live]");
@@ -293,6 +295,7 @@ function startLive() {
     if (parts.every((part) => here.querySelector(part) && next.querySelector(part))) {
       parts.forEach((part) => here.querySelector(part).replaceWith(next.querySelector(part)));
     } else {
+      next.dataset.connected = here.dataset.connected || "";
       here.replaceWith(next);
     }
     formatTimes(document.querySelector("[data-live]"));
@@ -309,20 +312,28 @@ function startLive() {
   function connect() {
     socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/live`);
     socket.onopen = () => {
-      if (retry > 1000) refresh();
+      if (retry > 1000) {
+        refresh();
+        loadBell(bell);
+      }
       retry = 1000;
-      live.dataset.connected = "true";
+      document.querySelector("[data-live]")?.setAttribute("data-connected", "true");
     };
     socket.onmessage = (message) => {
       const event = JSON.parse(message.data);
       if (event.type === "typing") {
         if (event.conversation_id === open) showTyping(event.name);
+      } else if (event.type === "notification") {
+        loadBell(bell, event);
+      } else if (event.type === "resync") {
+        refresh();
+        loadBell(bell);
       } else {
         refresh();
       }
     };
     socket.onclose = () => {
-      delete live.dataset.connected;
+      document.querySelector("[data-live]")?.removeAttribute("data-connected");
       retry = Math.min(retry * 2, 30000);
       setTimeout(connect, retry);
     };
@@ -332,5 +343,71 @@ function startLive() {
     lastTyping = Date.now();
     if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "typing", conversation_id: open }));
   });
+  loadBell(bell);
   connect();
+}
+
+// The bell (NOTIF-1): unread notifications, one per chat, each with "remind me" and dismiss.
+// A new one also shows as a desktop notification once the user allowed them.
+async function loadBell(bell, event) {
+  if (!bell) return;
+  const result = await api("GET", "/api/v1/notifications");
+  if (!result.ok) return;
+  const items = result.data.items;
+  const count = bell.querySelector("[data-bell-count]");
+  count.textContent = String(items.length);
+  count.hidden = items.length === 0;
+  const list = bell.querySelector("[data-bell-list]");
+  list.replaceChildren();
+  if (!items.length) {
+    const empty = document.createElement("li");
+    empty.className = "muted";
+    empty.textContent = bell.dataset.empty;
+    list.append(empty);
+  }
+  const labels = { new_customer: bell.dataset.newCustomer, assigned: bell.dataset.assigned, reminder: bell.dataset.reminder, message: bell.dataset.message };
+  for (const item of items) {
+    const li = document.createElement("li");
+    li.dataset.notification = item.id;
+    const link = document.createElement("a");
+    link.href = `/chats?c=${item.conversation_id}`;
+    const title = document.createElement("strong");
+    title.textContent = `${item.chat_name} · ${labels[item.kind] || item.kind}${item.count > 1 ? ` (${item.count})` : ""}`;
+    const preview = document.createElement("span");
+    preview.className = "muted";
+    preview.textContent = item.preview;
+    link.append(title, preview);
+    const actions = document.createElement("div");
+    actions.className = "row-actions";
+    for (const [after, label] of [["15m", bell.dataset.in15], ["1h", bell.dataset.in60], ["tomorrow", bell.dataset.tomorrow]]) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = label;
+      button.addEventListener("click", async () => {
+        await api("POST", `/api/v1/notifications/${item.id}/remind`, { after });
+        loadBell(bell);
+      });
+      actions.append(button);
+    }
+    const dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.textContent = bell.dataset.dismiss;
+    dismiss.addEventListener("click", async () => {
+      await api("POST", `/api/v1/notifications/${item.id}/dismiss`, {});
+      loadBell(bell);
+    });
+    actions.append(dismiss);
+    li.append(link, actions);
+    list.append(li);
+  }
+  const allow = bell.querySelector("[data-allow-desktop]");
+  if ("Notification" in window) {
+    allow.hidden = Notification.permission !== "default";
+    allow.onclick = () => Notification.requestPermission().then(() => { allow.hidden = true; });
+    const fresh = event && items.find((i) => i.conversation_id === event.conversation_id);
+    if (fresh && Notification.permission === "granted" && document.hidden) {
+      const note = new Notification(fresh.chat_name, { body: fresh.preview, tag: `chat-${fresh.conversation_id}` });
+      note.onclick = () => { window.focus(); location.assign(`/chats?c=${fresh.conversation_id}`); };
+    }
+  }
 }

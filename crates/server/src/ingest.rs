@@ -4,9 +4,9 @@
 //! server pays one commit for many requests.
 
 use crate::error::ApiError;
-use crate::live::{EventKind, Live};
+use crate::live::Live;
 use rapport_storage::Db;
-use rapport_storage::inbound::{self, Delivery, Outcome};
+use rapport_storage::inbound::{self, Delivery};
 use std::ops::Range;
 use tokio::sync::{mpsc, oneshot};
 
@@ -57,7 +57,7 @@ async fn write_batches(db: Db, live: Live, mut queue: mpsc::Receiver<Job>) {
         match inbound::ingest(&db, &all).await {
             Ok(outcome) => {
                 answers.into_iter().for_each(|(done, _)| drop(done.send(Ok(()))));
-                announce(&db, &live, outcome).await;
+                crate::notify::after_ingest(&db, &live, outcome).await;
             }
             // One bad request must not fail the others: retry each alone.
             Err(e) if answers.len() > 1 => {
@@ -66,7 +66,7 @@ async fn write_batches(db: Db, live: Live, mut queue: mpsc::Receiver<Job>) {
                     match inbound::ingest(&db, &all[range]).await {
                         Ok(outcome) => {
                             let _ = done.send(Ok(()));
-                            announce(&db, &live, outcome).await;
+                            crate::notify::after_ingest(&db, &live, outcome).await;
                         }
                         Err(e) => drop(done.send(Err(e.to_string()))),
                     }
@@ -77,21 +77,5 @@ async fn write_batches(db: Db, live: Live, mut queue: mpsc::Receiver<Job>) {
                 answers.into_iter().for_each(|(done, _)| drop(done.send(Err(e.to_string()))));
             }
         }
-    }
-}
-
-/// Tells open browser tabs what the batch changed (after the webhooks were answered).
-async fn announce(db: &Db, live: &Live, outcome: Outcome) {
-    let mut companies: Vec<i64> = outcome.touched.iter().map(|t| t.company_id).collect();
-    companies.sort_unstable();
-    companies.dedup();
-    for company_id in companies {
-        let changes: Vec<(i64, EventKind)> = outcome
-            .touched
-            .iter()
-            .filter(|t| t.company_id == company_id)
-            .map(|t| (t.conversation_id, if t.status_only { EventKind::Status } else { EventKind::Message }))
-            .collect();
-        live.changed(db, company_id, &changes).await;
     }
 }

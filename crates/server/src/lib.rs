@@ -10,6 +10,7 @@ mod ingest;
 mod jobs;
 pub mod live;
 mod media;
+mod notify;
 mod outbox;
 mod pages;
 mod views;
@@ -94,6 +95,7 @@ impl AppState {
     /// Must be called inside the Tokio runtime: it starts the ingestion writer and the send workers.
     pub fn new(db: Db, config: ServerConfig) -> Self {
         let ingestor = ingest::Ingestor::start(db.clone(), config.live.clone());
+        notify::start_reminders(db.clone(), config.live.clone());
         let graph = rapport_channels::whatsapp::graph::GraphClient::new(&config.graph_api_url);
         let outbox = outbox::start(
             db.clone(),

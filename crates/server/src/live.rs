@@ -25,6 +25,9 @@ pub enum EventKind {
     Conversation,
     /// A colleague is typing.
     Typing,
+    /// The bell: a notification for one staff member (new customer, message, assignment,
+    /// reminder).
+    Notification,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -36,6 +39,14 @@ pub struct Event {
     /// For typing: who.
     pub staff_id: Option<i64>,
     pub name: Option<String>,
+    /// Only this staff member's tabs get it (notifications).
+    pub for_staff: Option<i64>,
+}
+
+impl Event {
+    pub fn about(kind: EventKind, conversation_id: i64, facts: ChatFacts) -> Event {
+        Event { kind, conversation_id, facts, staff_id: None, name: None, for_staff: None }
+    }
 }
 
 #[derive(Clone)]
@@ -101,21 +112,24 @@ impl Live {
         }
     }
 
-    /// Publishes one event per changed conversation, with who may see it looked up once.
-    pub async fn changed(&self, db: &Db, company_id: i64, changes: &[(i64, EventKind)]) {
+    /// Publishes one event per changed conversation, with who may see it looked up once;
+    /// answers what it looked up (for whoever also notifies people).
+    pub async fn changed(&self, db: &Db, company_id: i64, changes: &[(i64, EventKind)]) -> Vec<(i64, ChatFacts)> {
         let mut ids: Vec<i64> = changes.iter().map(|(id, _)| *id).collect();
         ids.sort_unstable();
         ids.dedup();
         let facts = match conversations::facts(db, company_id, &ids).await {
             Ok(facts) => facts,
-            Err(e) => return tracing::warn!(error = %e, "could not route live events"),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not route live events");
+                return Vec::new();
+            }
         };
         for (id, kind) in changes {
             if let Some((_, facts)) = facts.iter().find(|(f, _)| f == id) {
-                let event =
-                    Event { kind: *kind, conversation_id: *id, facts: facts.clone(), staff_id: None, name: None };
-                self.publish(event).await;
+                self.publish(Event::about(*kind, *id, facts.clone())).await;
             }
         }
+        facts
     }
 }

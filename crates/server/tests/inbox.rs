@@ -202,3 +202,79 @@ async fn the_conversation_list_filters_by_kind_keyword_staff_and_age() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_bell_tells_the_right_people_and_reminders_come_back() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let (ana, ana_client) = sales_rep(&s, "ana@acme.test").await;
+        let (bo, bo_client) = sales_rep(&s, "bo@acme.test").await;
+        let (_, cy_client) = sales_rep(&s, "cy@acme.test").await;
+        distribute(&s, "first_responder", &[ana, bo]).await;
+        s.simulator.customer_writes("447700900001", "Jane", "Hello?").await.unwrap();
+        s.simulator.customer_writes("447700900001", "Jane", "Anyone there?").await.unwrap();
+        for client in [&ana_client, &bo_client] {
+            let mine = bell_until(client, |n| n.first().is_some_and(|n| n["count"] == 2)).await;
+            assert_eq!(mine.len(), 1, "one notification per chat: {mine:?}");
+            assert_eq!((mine[0]["kind"].as_str(), mine[0]["count"].as_i64()), (Some("new_customer"), Some(2)));
+            assert_eq!(mine[0]["chat_name"], "Jane");
+        }
+        assert!(bell(&cy_client).await.is_empty(), "nobody else is told");
+        // Ana answers: the customer is hers, and only she hears of the next message.
+        let id = bell(&ana_client).await[0]["conversation_id"].as_i64().unwrap();
+        let (status, _) = reply(&ana_client, id, json!({"type": "text", "text": "Hi Jane"})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let notification = bell(&bo_client).await[0]["id"].as_i64().unwrap();
+        assert_eq!(
+            bo_client.post(&format!("/api/v1/notifications/{notification}/dismiss"), json!({})).await.0,
+            StatusCode::NO_CONTENT
+        );
+        ana_client.post(&format!("/api/v1/conversations/{id}/read"), json!({})).await;
+        assert!(bell(&ana_client).await.is_empty(), "opening the chat reads its notification");
+        s.simulator.customer_writes("447700900001", "Jane", "Great, thanks").await.unwrap();
+        assert_eq!(bell_until(&ana_client, |n| !n.is_empty()).await[0]["kind"], "message");
+        assert!(bell(&bo_client).await.is_empty());
+        // Someone else's notification is not there for you.
+        let ana_note = bell(&ana_client).await[0]["id"].as_i64().unwrap();
+        assert_eq!(
+            bo_client.post(&format!("/api/v1/notifications/{ana_note}/dismiss"), json!({})).await.0,
+            StatusCode::NOT_FOUND
+        );
+        // Remind me: hidden now, back when due (the due time is set in the past here).
+        let (status, body) =
+            ana_client.post(&format!("/api/v1/notifications/{ana_note}/remind"), json!({"after": "next week"})).await;
+        assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("after")));
+        assert_eq!(
+            ana_client.post(&format!("/api/v1/notifications/{ana_note}/remind"), json!({"after": "15m"})).await.0,
+            StatusCode::NO_CONTENT
+        );
+        assert!(bell(&ana_client).await.is_empty());
+        rapport_storage::notifications::remind(&s.server.db, ana, ana_note, rapport_storage::now_ms() - 1)
+            .await
+            .unwrap();
+        let back = bell_until(&ana_client, |n| !n.is_empty()).await;
+        assert_eq!(back.len(), 1, "the reminder came back");
+        assert_eq!(back[0]["kind"], "reminder");
+        // Assigning tells the assignee.
+        s.admin.put(&format!("/api/v1/conversations/{id}/assignee"), json!({"staff_id": bo})).await;
+        assert_eq!(bell_until(&bo_client, |n| !n.is_empty()).await[0]["kind"], "assigned");
+    }
+}
+
+async fn bell(client: &Client) -> Vec<Value> {
+    client.all("/api/v1/notifications").await
+}
+
+/// Notifications are written just after the webhook is answered: wait (up to 5 s) until
+/// the bell shows what `ready` expects, and answer it.
+async fn bell_until(client: &Client, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let mut seen = Vec::new();
+    for _ in 0..100 {
+        seen = bell(client).await;
+        if ready(&seen) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    seen
+}

@@ -51,6 +51,8 @@ pub struct Touched {
     pub conversation_id: i64,
     /// Only a delivery state changed (no new message).
     pub status_only: bool,
+    /// A new customer message (someone should be told).
+    pub inbound: bool,
 }
 
 /// Writes every delivery in one transaction.
@@ -75,6 +77,7 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
                     company_id: target.company_id,
                     conversation_id: conversation,
                     status_only: false,
+                    inbound,
                 });
                 if !inbound {
                     apply_recorded_statuses(&tx, target.company_id, message_id, &message.wamid).await?;
@@ -90,7 +93,7 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
         for status in &delivery.statuses {
             let company_id = delivery.target.company_id;
             if let Some(conversation_id) = apply_status(&tx, company_id, status, now).await? {
-                outcome.touched.push(Touched { company_id, conversation_id, status_only: true });
+                outcome.touched.push(Touched { company_id, conversation_id, status_only: true, inbound: false });
             }
             outcome.statuses += 1;
         }

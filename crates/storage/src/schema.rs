@@ -249,3 +249,17 @@ pub enum DistributionStaff {
     StaffId,
     Position,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Notifications {
+    Table,
+    Id,
+    CompanyId,
+    StaffId,
+    ConversationId,
+    Kind,
+    Count,
+    Unread,
+    RemindAt,
+    UpdatedAt,
+}

@@ -68,6 +68,9 @@ pub async fn assign(
     // Who sees the chat changed: the event reaches the new assignee, and the old one's tab
     // learns it by the chat vanishing on its next refresh.
     state.config.live.changed(&state.db, auth.scope.company_id(), &[(id, EventKind::Conversation)]).await;
+    if let Some(staff_id) = body.staff_id.filter(|s| *s != auth.staff_id()) {
+        crate::notify::assigned(&state.db, &state.config.live, auth.scope.company_id(), id, staff_id).await;
+    }
     Ok(Json(ConversationView::new(row, now_ms())))
 }
 

@@ -382,6 +382,7 @@ pub async fn send(
 pub async fn mark_read(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<StatusCode> {
     auth.require(Grant::MenuChats)?;
     let conversation = conversations::get(&state.db, &auth.scope, id).await?;
+    rapport_storage::notifications::read_conversation(&state.db, auth.staff_id(), conversation.id).await?;
     if auth.session.role().is_none_or(|r| r.may_write()) {
         crate::outbox::mark_read(&state, auth.scope.company_id(), conversation.id, conversation.number_id);
     }

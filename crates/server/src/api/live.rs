@@ -56,7 +56,8 @@ async fn serve(state: AppState, auth: Auth, mut socket: WebSocket) {
                     Ok(event) => {
                         let who = ChatViewer { viewer: &auth.scope.viewer, department_path: &auth.scope.department_path, role };
                         let mine = event.kind == EventKind::Typing && event.staff_id == Some(auth.staff_id());
-                        if mine || !can_see_chat(&who, &event.facts) {
+                        let someone_elses = event.for_staff.is_some_and(|staff| staff != auth.staff_id());
+                        if mine || someone_elses || !can_see_chat(&who, &event.facts) {
                             continue;
                         }
                         json!({"type": event.kind, "conversation_id": event.conversation_id, "staff_id": event.staff_id, "name": event.name})
@@ -99,6 +100,7 @@ async fn typing(state: &AppState, auth: &Auth, conversation_id: i64) {
         facts,
         staff_id: Some(auth.staff_id()),
         name: Some(auth.session.name.clone()),
+        for_staff: None,
     };
     state.config.live.publish(event).await;
 }

@@ -8,6 +8,7 @@ mod departments;
 mod extract;
 mod live;
 mod me;
+mod notifications;
 mod numbers;
 mod schema;
 pub(crate) mod search;
@@ -39,6 +40,7 @@ use utoipa_axum::routes;
         (name = "audit", description = "The audit log of administrative actions"),
         (name = "numbers", description = "WhatsApp Business numbers (WA-1)"),
         (name = "conversations", description = "Conversations and messages"),
+        (name = "notifications", description = "The bell: notifications and reminders"),
         (name = "templates", description = "Message templates per WhatsApp Business Account (WA-4)"),
     )
 )]
@@ -77,6 +79,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::list))
         .routes(routes!(conversations::messages, conversations::send))
         .routes(routes!(live::live))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::dismiss))
+        .routes(routes!(notifications::remind))
         .routes(routes!(search::messages))
         .routes(routes!(assignment::update))
         .routes(routes!(assignment::assign))

@@ -96,6 +96,11 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
             );
             match found {
                 Ok((c, messages)) => Some({
+                    if let Err(e) =
+                        rapport_storage::notifications::read_conversation(&state.db, auth.staff_id(), c.id).await
+                    {
+                        tracing::warn!(error = %e, "could not mark the chat's notification read");
+                    }
                     // Opening a chat reads it, as on a phone; quality control leaves no trace.
                     if auth.session.role().is_none_or(|r| r.may_write()) {
                         crate::outbox::mark_read(&state, auth.scope.company_id(), c.id, c.number_id);

@@ -24,6 +24,8 @@ pub struct Shell<'a> {
     pub me_account: String,
     pub csrf_token: String,
     pub sections: Vec<MenuSection<'a>>,
+    /// The notification bell, for those who work in chats.
+    pub bell: bool,
 }
 
 /// A menu entry: the grant that shows it, where it leads, its label's catalogue key.
@@ -73,6 +75,7 @@ impl<'a> Shell<'a> {
             me_account: auth.session.account.clone(),
             csrf_token: auth.session.csrf_token.clone(),
             sections,
+            bell: auth.has(Grant::MenuChats),
         }
     }
 

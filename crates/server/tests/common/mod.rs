@@ -66,6 +66,7 @@ impl Drop for TestServer {
     }
 }
 
+#[derive(Clone)]
 pub struct Client {
     pub base: String,
     pub http: reqwest::Client,
