@@ -122,4 +122,26 @@ describe("whatsapp", () => {
     await page.waitForURL(/\/chats\?c=\d+#m-\d+$/);
     await page.locator(`#m-${messageId}`).waitFor();
   });
+
+  test("an agent leaves an internal note, takes the chat, resolves it and finds it under Resolved", async () => {
+    await page.goto(`${server.base}/chats`);
+    await page.locator("[data-conversation]").first().click();
+    await page.getByText("Add internal note").first().click();
+    await page.getByPlaceholder("Only colleagues see this note").fill("VIP customer, offer free delivery");
+    await page.locator(".note-composer").getByRole("button", { name: "Add internal note" }).click();
+    await expectToast(page, "Note added");
+    const note = page.locator(".bubble.note", { hasText: "VIP customer" });
+    await note.waitFor();
+    assert.match(await note.textContent(), /Internal note/);
+    await page.getByLabel("Responsible", { exact: true }).selectOption({ label: "Administrator" });
+    await page.waitForLoadState("load");
+    assert.equal(await page.getByLabel("Responsible", { exact: true }).locator("option:checked").textContent(), "Administrator");
+    await page.getByRole("button", { name: "Resolve" }).click();
+    await page.getByRole("button", { name: "Reopen" }).waitFor();
+    const url = new URL(page.url());
+    await page.goto(`${server.base}/chats?status=resolved`);
+    const resolved = page.locator("[data-conversation]");
+    assert.equal(await resolved.count(), 1, "only the resolved chat is listed");
+    assert.equal(await resolved.getAttribute("data-conversation"), url.searchParams.get("c"));
+  });
 });

@@ -212,6 +212,14 @@ document.addEventListener("click", async (event) => {
     await api("POST", "/api/v1/auth/logout");
     return location.assign("/login");
   }
+  if (target.dataset.patch) {
+    const body = JSON.parse(target.dataset.body || "{}");
+    if (target.dataset.snoozeHours) {
+      body.snoozed_until = new Date(Date.now() + Number(target.dataset.snoozeHours) * 3600 * 1000).toISOString();
+    }
+    const result = await api("PATCH", target.dataset.patch, body);
+    return result.ok ? location.reload() : toast(errorMessage(result), "error");
+  }
   if (target.dataset.post) {
     const result = await api("POST", target.dataset.post, JSON.parse(target.dataset.body || "{}"));
     return result.ok ? toastAfterReload(target.dataset.success) : toast(errorMessage(result), "error");
@@ -229,6 +237,10 @@ document.addEventListener("change", async (event) => {
     el.form.querySelectorAll(`[data-in-group="${el.dataset.checkAll}"]`).forEach((b) => { b.checked = el.checked; });
   } else if (el.dataset.inGroup) {
     syncCheckAll(el.form);
+  } else if (el.dataset.assign) {
+    const result = await api("PUT", el.dataset.assign, { staff_id: el.value === "" ? null : Number(el.value) });
+    if (!result.ok) return toast(errorMessage(result), "error");
+    location.reload();
   } else if (el.dataset.statusUrl) {
     const status = el.checked ? "enabled" : "disabled";
     const result = await api("PATCH", el.dataset.statusUrl, { status });
@@ -278,6 +290,8 @@ function startLive() {
   let timer;
   let typingShown;
   let lastTyping = 0;
+  // The server's HTML of each swapped part as last put in (times are reformatted in place).
+  const rendered = new Map();
   const refresh = () => {
     clearTimeout(timer);
     timer = setTimeout(swap, 100);
@@ -293,7 +307,13 @@ function startLive() {
     const atBottom = !bubbles || bubbles.scrollHeight - bubbles.scrollTop - bubbles.clientHeight < 40;
     const parts = [".chat-list", "#bubbles", ".chat-head"];
     if (parts.every((part) => here.querySelector(part) && next.querySelector(part))) {
-      parts.forEach((part) => here.querySelector(part).replaceWith(next.querySelector(part)));
+      // Only what changed is replaced, so a control being used (the assignee list) stays put.
+      for (const part of parts) {
+        const fresh = next.querySelector(part);
+        if (rendered.get(part) === fresh.outerHTML) continue;
+        rendered.set(part, fresh.outerHTML);
+        here.querySelector(part).replaceWith(fresh);
+      }
     } else {
       next.dataset.connected = here.dataset.connected || "";
       here.replaceWith(next);

@@ -57,7 +57,8 @@ async fn write_batches(db: Db, live: Live, mut queue: mpsc::Receiver<Job>) {
         match inbound::ingest(&db, &all).await {
             Ok(outcome) => {
                 answers.into_iter().for_each(|(done, _)| drop(done.send(Ok(()))));
-                crate::notify::after_ingest(&db, &live, outcome).await;
+                // Beside the writer, so the next batch does not wait for it.
+                tokio::spawn(crate::notify::after_ingest(db.clone(), live.clone(), outcome));
             }
             // One bad request must not fail the others: retry each alone.
             Err(e) if answers.len() > 1 => {
@@ -66,7 +67,7 @@ async fn write_batches(db: Db, live: Live, mut queue: mpsc::Receiver<Job>) {
                     match inbound::ingest(&db, &all[range]).await {
                         Ok(outcome) => {
                             let _ = done.send(Ok(()));
-                            crate::notify::after_ingest(&db, &live, outcome).await;
+                            tokio::spawn(crate::notify::after_ingest(db.clone(), live.clone(), outcome));
                         }
                         Err(e) => drop(done.send(Err(e.to_string()))),
                     }

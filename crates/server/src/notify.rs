@@ -14,7 +14,8 @@ const REMINDER_TICK: Duration = Duration::from_secs(2);
 
 /// After a webhook batch is durable: live events for every changed conversation, and
 /// notifications for customer messages.
-pub async fn after_ingest(db: &Db, live: &Live, outcome: Outcome) {
+pub async fn after_ingest(db: Db, live: Live, outcome: Outcome) {
+    let (db, live) = (&db, &live);
     let mut companies: Vec<i64> = outcome.touched.iter().map(|t| t.company_id).collect();
     companies.sort_unstable();
     companies.dedup();

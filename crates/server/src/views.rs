@@ -268,10 +268,12 @@ impl ConversationView {
 pub struct MessageView {
     pub id: i64,
     pub wamid: String,
-    /// `in` (from the customer) or `out`.
+    /// `in` (from the customer), `out`, or `note` (internal, never sent to the customer).
     pub direction: String,
     /// Who wrote a customer message (in group chats, the participant).
     pub sender_name: Option<String>,
+    /// The staff member who wrote an outbound message or note.
+    pub author_name: Option<String>,
     /// Meta's message type: `text`, `image`, `reaction`, `revoke`, ...
     #[serde(rename = "type")]
     pub kind: String,
@@ -306,6 +308,7 @@ impl From<rapport_storage::conversations::MessageRow> for MessageView {
             wamid: m.wamid,
             direction: m.direction,
             sender_name: m.sender_name,
+            author_name: m.author_name,
             kind: m.kind,
             text: m.text,
             media_id: m.media_id,

@@ -4,7 +4,7 @@
 
 use crate::db::Exec;
 use crate::error::Result;
-use crate::schema::{Contacts, Conversations, Departments, DistributionStaff, Messages, Numbers};
+use crate::schema::{Contacts, Conversations, Departments, DistributionStaff, Messages, Numbers, Staff};
 use crate::scope::{Scope, escape_like};
 use crate::{Db, Page};
 use rapport_domain::Role;
@@ -286,6 +286,8 @@ pub struct MessageRow {
     pub media_error: Option<String>,
     /// Who wrote a customer message (named in group chats).
     pub sender_name: Option<String>,
+    /// The staff member who wrote an outbound message or note.
+    pub author_name: Option<String>,
 }
 
 /// The messages of a conversation `scope` sees, oldest first, after the cursor.
@@ -306,6 +308,31 @@ pub async fn messages(
         q.and_where(Expr::col((Messages::Table, Messages::Id)).gt(after));
     }
     Ok(Page::from_rows(db.all(&q).await?, limit, |m: &MessageRow| m.id))
+}
+
+/// The newest messages of a conversation `scope` sees, up to `limit`, older than `before`
+/// when given; answered oldest first, with whether older ones exist.
+pub async fn recent(
+    db: &Db,
+    scope: &Scope,
+    conversation: i64,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<(Vec<MessageRow>, bool)> {
+    get(db, scope, conversation).await?;
+    let mut q = select_messages();
+    q.and_where(Expr::col((Messages::Table, Messages::CompanyId)).eq(scope.company_id()))
+        .and_where(Expr::col((Messages::Table, Messages::ConversationId)).eq(conversation))
+        .order_by((Messages::Table, Messages::Id), Order::Desc)
+        .limit(limit + 1);
+    if let Some(before) = before {
+        q.and_where(Expr::col((Messages::Table, Messages::Id)).lt(before));
+    }
+    let mut rows: Vec<MessageRow> = db.all(&q).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    rows.reverse();
+    Ok((rows, more))
 }
 
 /// One message of a company by id (after queuing it, to answer with it).
@@ -340,11 +367,13 @@ fn select_messages() -> SelectStatement {
         (Messages::Table, Messages::MediaError),
     ])
     .expr_as(Expr::col((Contacts::Table, Contacts::Name)), Alias::new("sender_name"))
+    .expr_as(Expr::col((Staff::Table, Staff::Name)), Alias::new("author_name"))
     .from(Messages::Table)
     .left_join(
         Contacts::Table,
         Expr::col((Contacts::Table, Contacts::Id)).equals((Messages::Table, Messages::SenderContactId)),
-    );
+    )
+    .left_join(Staff::Table, Expr::col((Staff::Table, Staff::Id)).equals((Messages::Table, Messages::StaffId)));
     q
 }
 

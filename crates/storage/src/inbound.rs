@@ -293,7 +293,7 @@ pub(crate) async fn insert_message(
             sender,
             staff_id: None,
             message: m,
-            inbound,
+            direction: if inbound { "in" } else { "out" },
             status,
             rank,
             sent_at: m.timestamp.saturating_mul(1000),
@@ -312,7 +312,8 @@ pub(crate) struct MessageRow<'a> {
     /// The staff member who wrote an outbound message.
     pub staff_id: Option<i64>,
     pub message: &'a Message,
-    pub inbound: bool,
+    /// `in` (from the customer), `out`, or `note` (internal, never sent).
+    pub direction: &'a str,
     pub status: Option<&'a str>,
     pub rank: i64,
     pub sent_at: i64,
@@ -321,8 +322,8 @@ pub(crate) struct MessageRow<'a> {
 
 /// Stores a message once per wamid; answers its id when it was new.
 pub(crate) async fn insert_row(tx: &Tx, row: MessageRow<'_>) -> Result<Option<i64>> {
-    let (m, company_id, conversation, inbound, status, rank, now) =
-        (row.message, row.company_id, row.conversation, row.inbound, row.status, row.rank, row.now);
+    let (m, company_id, conversation, direction, status, rank, now) =
+        (row.message, row.company_id, row.conversation, row.direction, row.status, row.rank, row.now);
     let media = m.media.clone().unwrap_or_default();
     let inserted: Option<(i64,)> = tx
         .optional(
@@ -353,7 +354,7 @@ pub(crate) async fn insert_row(tx: &Tx, row: MessageRow<'_>) -> Result<Option<i6
                     company_id.into(),
                     conversation.into(),
                     m.wamid.as_str().into(),
-                    (if inbound { "in" } else { "out" }).into(),
+                    direction.into(),
                     m.kind.as_str().into(),
                     m.text.clone().into(),
                     media.id.into(),

@@ -16,6 +16,7 @@ pub mod distribution;
 pub mod inbound;
 pub mod jobs;
 pub mod media;
+pub mod notes;
 pub mod notifications;
 pub mod numbers;
 pub mod outbox;

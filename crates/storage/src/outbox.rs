@@ -78,7 +78,7 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
         sender: None,
         staff_id: send.staff_id,
         message: &message,
-        inbound: false,
+        direction: "out",
         status: Some("queued"),
         rank: 0,
         sent_at: now,

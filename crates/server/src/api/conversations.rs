@@ -376,6 +376,35 @@ pub async fn send(
     Ok((StatusCode::CREATED, Json(message.into())))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    #[schema(value_type = MessageText)]
+    pub text: String,
+}
+
+/// Add an internal note to the chat: kept in its history for colleagues, never sent.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/notes", tag = "conversations",
+    params(("id" = i64, Path)), request_body = NoteRequest,
+    responses((status = 201, description = "Added", body = MessageView), UpdateErrors))]
+pub async fn add_note(
+    State(state): State<AppState>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(body): ApiJson<NoteRequest>,
+) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    auth.require(Grant::MenuChats)?;
+    let conversation = conversations::get(&state.db, &auth.scope, id).await?;
+    let text = multiline_text("text", &body.text, TEXT_MAX)?;
+    if text.is_empty() {
+        return Err(ApiError::invalid("text", "is required"));
+    }
+    let company_id = auth.scope.company_id();
+    let note = rapport_storage::notes::add(&state.db, company_id, conversation.id, auth.staff_id(), &text).await?;
+    state.config.live.changed(&state.db, company_id, &[(conversation.id, EventKind::Message)]).await;
+    Ok((StatusCode::CREATED, Json(conversations::message(&state.db, company_id, note).await?.into())))
+}
+
 /// Mark the customer's latest message as read at Meta (the agent opened the chat).
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "conversations", params(("id" = i64, Path)),
     responses((status = 202, description = "Marking as read"), ReadErrors))]

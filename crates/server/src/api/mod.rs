@@ -78,6 +78,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(numbers::get_one, numbers::update, numbers::disconnect))
         .routes(routes!(conversations::list))
         .routes(routes!(conversations::messages, conversations::send))
+        .routes(routes!(conversations::add_note))
         .routes(routes!(live::live))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::dismiss))

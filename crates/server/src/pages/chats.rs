@@ -1,5 +1,6 @@
-//! Chats & Group chats (enough of the inbox to read every message kind and reply; the live
-//! three-pane workspace comes with the inbox issue).
+//! Chats & Group chats: the agent workspace. A filtered chat list, the open conversation with
+//! every message kind, internal notes and the composer, and the controls to assign, snooze
+//! and resolve; the page's script keeps it live.
 
 use super::shell::Shell;
 use super::{page_error, render};
@@ -12,14 +13,81 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use rapport_domain::{Grant, window};
-use rapport_storage::conversations::{self, ConversationRow, MessageRow};
+use rapport_storage::conversations::{self, ConversationFilter, ConversationRow, MessageRow, StatusFilter};
 use rapport_storage::now_ms;
 use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct Params {
+    /// The open conversation.
     c: Option<i64>,
+    /// Older messages than this one (paging up the history).
+    before: Option<i64>,
+    /// `direct` or `group`.
+    kind: Option<String>,
+    /// `open`, `snoozed` or `resolved`.
+    status: Option<String>,
+    /// `mine` or `unassigned`.
+    who: Option<String>,
+    q: Option<String>,
+    /// Unanswered only.
+    unanswered: Option<String>,
+}
+
+impl Params {
+    fn filter(&self, me: i64) -> ConversationFilter {
+        let non_empty = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+        ConversationFilter {
+            groups: match non_empty(&self.kind).as_deref() {
+                Some("group") => Some(true),
+                Some("direct") => Some(false),
+                _ => None,
+            },
+            status: match non_empty(&self.status).as_deref() {
+                Some("open") => Some(StatusFilter::Open),
+                Some("snoozed") => Some(StatusFilter::Snoozed),
+                Some("resolved") => Some(StatusFilter::Resolved),
+                _ => None,
+            },
+            staff_id: (self.who.as_deref() == Some("mine")).then_some(me),
+            unassigned: self.who.as_deref() == Some("unassigned"),
+            q: non_empty(&self.q),
+            unanswered_for_ms: self.unanswered.as_deref().filter(|u| !u.is_empty()).map(|_| 0),
+            ..ConversationFilter::default()
+        }
+    }
+
+    /// The filter part of the address, kept when a chat is opened.
+    fn query(&self) -> String {
+        [
+            ("kind", &self.kind),
+            ("status", &self.status),
+            ("who", &self.who),
+            ("q", &self.q),
+            ("unanswered", &self.unanswered),
+        ]
+        .iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("&{k}={}", encode(v))))
+        .collect()
+    }
+}
+
+/// Percent-encodes a query value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A staff member a chat can be assigned to.
+pub struct Assignee {
+    pub id: i64,
+    pub name: String,
 }
 
 pub struct ChatItem {
@@ -36,6 +104,10 @@ pub struct ChatItem {
 pub struct Bubble {
     pub id: i64,
     pub outbound: bool,
+    /// An internal note, never sent.
+    pub note: bool,
+    /// The staff member who wrote an outbound message or note.
+    pub author: String,
     /// Who wrote it, shown in group chats.
     pub sender: String,
     /// A short tag for non-text kinds (`📍 location`, `🖼 image` ...).
@@ -60,6 +132,11 @@ pub struct Open {
     pub phone: String,
     pub window_open: bool,
     pub bubbles: Vec<Bubble>,
+    /// The first shown message's id, when older ones exist.
+    pub older_than: Option<i64>,
+    pub responsible: Option<i64>,
+    pub status: String,
+    pub unanswered: bool,
 }
 
 /// An approved template the composer offers when the window is closed.
@@ -76,6 +153,13 @@ struct ChatsPage<'a> {
     chats: Vec<ChatItem>,
     open: Option<Open>,
     templates: Vec<TemplateChoice>,
+    params: Params,
+    /// The filters as an address suffix, kept when a chat is opened.
+    keep: String,
+    /// Who the viewer may assign chats to; empty when they may not assign.
+    assignees: Vec<Assignee>,
+    /// May write to customers (not quality control).
+    may_write: bool,
 }
 
 pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
@@ -83,7 +167,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
     if !auth.has(Grant::MenuChats) {
         return page_error(t, ApiError::forbidden("this page needs the `menu.chats` permission"));
     }
-    let list = match conversations::list(&state.db, &auth.scope, &Default::default(), None, 100).await {
+    let list = match conversations::list(&state.db, &auth.scope, &params.filter(auth.staff_id()), None, 100).await {
         Ok(page) => page.items,
         Err(e) => return page_error(t, e.into()),
     };
@@ -92,10 +176,10 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
         Some(id) => {
             let found = tokio::try_join!(
                 conversations::get(&state.db, &auth.scope, id),
-                conversations::messages(&state.db, &auth.scope, id, None, 500)
+                conversations::recent(&state.db, &auth.scope, id, params.before, 200)
             );
             match found {
-                Ok((c, messages)) => Some({
+                Ok((c, (messages, more))) => Some({
                     if let Err(e) =
                         rapport_storage::notifications::read_conversation(&state.db, auth.staff_id(), c.id).await
                     {
@@ -108,7 +192,14 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
                     Open {
                         id: c.id,
                         window_open: window::is_open(c.last_inbound_at, now_ms()),
-                        bubbles: bubbles(t, &messages.items, c.group_id.is_some()),
+                        older_than: messages.first().map(|m| m.id).filter(|_| more),
+                        bubbles: bubbles(t, &messages, c.group_id.is_some()),
+                        responsible: c.responsible_staff_id,
+                        status: match (c.status.as_str(), c.snoozed_until) {
+                            ("snoozed", Some(until)) if until <= now_ms() => "open".into(),
+                            _ => c.status.clone(),
+                        },
+                        unanswered: c.unanswered,
                         name: title(t, &c),
                         phone: match &c.group_id {
                             Some(_) => t.get("chats.group").to_string(),
@@ -149,7 +240,30 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
             .collect(),
         Err(e) => return page_error(t, e.into()),
     };
-    render(&ChatsPage { shell: Shell::new(t, &auth, "/chats"), t, chats, open, templates })
+    let may_assign = auth.session.role().is_none_or(|r| r.may_assign());
+    let assignees = if may_assign && open.is_some() {
+        let everyone = rapport_storage::staff::StaffFilter {
+            status: Some("enabled".into()),
+            ..rapport_storage::staff::StaffFilter::default()
+        };
+        match rapport_storage::staff::list(&state.db, &auth.scope, &everyone, None, 200).await {
+            Ok(page) => page.items.into_iter().map(|s| Assignee { id: s.id, name: s.name }).collect(),
+            Err(e) => return page_error(t, e.into()),
+        }
+    } else {
+        Vec::new()
+    };
+    render(&ChatsPage {
+        shell: Shell::new(t, &auth, "/chats"),
+        t,
+        chats,
+        open,
+        templates,
+        keep: params.query(),
+        params,
+        assignees,
+        may_write: auth.session.role().is_none_or(|r| r.may_write()),
+    })
 }
 
 /// What a chat is called: the customer's name, or the group's name (its id until it has one).
@@ -190,6 +304,7 @@ fn bubbles(t: &Catalog, messages: &[MessageRow], group: bool) -> Vec<Bubble> {
                     (String::new(), format!("{} {}", t.get("chats.reacted"), if text.is_empty() { "∅" } else { &text }))
                 }
                 "revoke" => (String::new(), t.get("chats.deleted").to_string()),
+                "note" => (format!("🔒 {}", t.get("chats.note")), text),
                 "edit" => (format!("✎ {}", t.get("chats.edited")), text),
                 other => (format!("[{other}]"), text),
             };
@@ -208,6 +323,8 @@ fn bubbles(t: &Catalog, messages: &[MessageRow], group: bool) -> Vec<Bubble> {
             };
             Bubble {
                 id: m.id,
+                note: m.direction == rapport_storage::notes::NOTE,
+                author: m.author_name.clone().unwrap_or_default(),
                 sender: if group { m.sender_name.clone().unwrap_or_default() } else { String::new() },
                 media_url: m
                     .media_path
