@@ -13,6 +13,7 @@ mod media;
 mod notify;
 mod outbox;
 mod pages;
+mod search_index;
 mod views;
 mod webhook;
 
@@ -96,6 +97,7 @@ impl AppState {
     pub fn new(db: Db, config: ServerConfig) -> Self {
         let ingestor = ingest::Ingestor::start(db.clone(), config.live.clone());
         notify::start_reminders(db.clone(), config.live.clone());
+        search_index::start(db.clone());
         let graph = rapport_channels::whatsapp::graph::GraphClient::new(&config.graph_api_url);
         let outbox = outbox::start(
             db.clone(),

@@ -35,6 +35,8 @@ async fn every_language_is_found_with_its_match_highlighted() {
         for (wa_id, name, text) in MESSAGES {
             s.simulator.customer_writes(wa_id, name, text).await.unwrap();
         }
+        // Index now (SQLite indexes just behind the writes; PostgreSQL as it writes).
+        rapport_storage::search::index_pending(&s.server.db).await.unwrap();
         let search = |q: &str| format!("/api/v1/search/messages?q={}", urlencode(q));
         let cases = [
             ("JACKET", "Oliver Smith", "jacket"),
@@ -42,6 +44,7 @@ async fn every_language_is_found_with_its_match_highlighted() {
             ("áo khoác", "Nguyễn Văn An", "áo khoác"),
             ("geaca albastră", "Andrei Popescu", "geaca albastră"),
             ("куртка", "Мария Иванова", "куртка"),
+            ("СИНЯЯ КУРТКА", "Мария Иванова", "синяя куртка"),
         ];
         for (query, chat, matched) in cases {
             let hits = s.admin.all(&search(query)).await;
@@ -55,6 +58,12 @@ async fn every_language_is_found_with_its_match_highlighted() {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(messages["items"][0]["id"], hits[0]["message_id"]);
         assert!(s.admin.all(&search("raincoat")).await.is_empty());
+        // A message stored a moment ago, not indexed yet, is found too.
+        s.simulator.customer_writes("447700900101", "Oliver Smith", "Do you sell raincoats?").await.unwrap();
+        assert_eq!(
+            found(&s.admin.all(&search("raincoat")).await),
+            [("Oliver Smith".to_string(), "raincoat".to_string())]
+        );
         for bad in ["", "%20%20"] {
             let (status, body) = s.admin.get(&format!("/api/v1/search/messages?q={bad}")).await;
             assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("q")));

@@ -2,6 +2,10 @@
 //! may search, any language. The text condition is the one backend-specific part: SQLite asks
 //! its trigram FTS5 index, PostgreSQL a trigram (pg_trgm) index over `lower(text)`; both match
 //! any substring, so scripts without spaces between words (Chinese) are found too.
+//!
+//! PostgreSQL maintains its index itself. SQLite's is filled by [`index_pending`] in batches
+//! just after messages are stored (off the webhook's write path); until then the few newest
+//! messages are matched by scanning them, so a search never misses a stored message.
 
 use crate::db::{Backend, Exec};
 use crate::error::Result;
@@ -12,6 +16,8 @@ use sea_query::{Alias, Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query, Simp
 
 /// Trigram indexes cannot help below three characters; shorter queries scan.
 const TRIGRAM: usize = 3;
+/// Messages indexed per SQLite transaction.
+const INDEX_BATCH: u64 = 5000;
 
 #[derive(Debug, Clone, Default)]
 pub struct SearchFilter {
@@ -121,18 +127,72 @@ fn text_matches(backend: Backend, text: &str) -> SimpleExpr {
             let (condition, value) = if text.chars().count() >= TRIGRAM {
                 ("messages_fts MATCH ?", format!("\"{}\"", text.replace('"', "\"\"")))
             } else {
-                ("text LIKE ? ESCAPE '\\'", pattern)
+                ("text LIKE ? ESCAPE '\\'", pattern.clone())
             };
-            Expr::col((Messages::Table, Messages::Id)).in_subquery(
+            let indexed = Expr::col((Messages::Table, Messages::Id)).in_subquery(
                 Query::select()
                     .expr(Expr::cust("rowid"))
                     .from(Alias::new("messages_fts"))
                     .and_where(Expr::cust_with_values(condition, [value]))
                     .to_owned(),
-            )
+            );
+            // Messages stored since the indexer last ran.
+            let not_yet_indexed = Expr::col((Messages::Table, Messages::Id))
+                .gt(Expr::cust("(SELECT indexed_up_to FROM search_watermark)"))
+                .and(
+                    Func::lower(Expr::col((Messages::Table, Messages::Text))).like(LikeExpr::new(pattern).escape('\\')),
+                );
+            indexed.or(not_yet_indexed)
         }
         Backend::Postgres => {
             Func::lower(Expr::col((Messages::Table, Messages::Text))).like(LikeExpr::new(pattern).escape('\\'))
         }
     }
+}
+
+/// SQLite: adds the messages stored since the last run to the search index, one batch per
+/// transaction; answers how many it took (PostgreSQL indexes as it writes: always 0).
+pub async fn index_pending(db: &Db) -> Result<u64> {
+    if db.backend() != Backend::Sqlite {
+        return Ok(0);
+    }
+    let tx = db.begin().await?;
+    let (from,): (i64,) =
+        tx.one(Query::select().expr(Expr::cust("indexed_up_to")).from(Alias::new("search_watermark"))).await?;
+    let batch = Query::select()
+        .column(Messages::Id)
+        .from(Messages::Table)
+        .and_where(Expr::col(Messages::Id).gt(from))
+        .order_by(Messages::Id, Order::Asc)
+        .limit(INDEX_BATCH)
+        .to_owned();
+    let (count, last): (i64, Option<i64>) = tx
+        .one(
+            Query::select()
+                .expr(Expr::col(Alias::new("id")).count())
+                .expr(Expr::col(Alias::new("id")).max())
+                .from_subquery(batch, Alias::new("batch")),
+        )
+        .await?;
+    let Some(last) = last else { return Ok(0) };
+    tx.run(
+        Query::insert()
+            .into_table(Alias::new("messages_fts"))
+            .columns([Alias::new("rowid"), Alias::new("text")])
+            .select_from(
+                Query::select()
+                    .columns([Messages::Id, Messages::Text])
+                    .from(Messages::Table)
+                    .and_where(Expr::col(Messages::Id).gt(from))
+                    .and_where(Expr::col(Messages::Id).lte(last))
+                    .and_where(Expr::col(Messages::Text).is_not_null())
+                    .to_owned(),
+            )
+            // Only fails when the column counts differ, which they do not.
+            .map_err(|e| crate::StorageError::Database(sqlx::Error::Protocol(e.to_string())))?,
+    )
+    .await?;
+    tx.run(Query::update().table(Alias::new("search_watermark")).value(Alias::new("indexed_up_to"), last)).await?;
+    tx.commit().await?;
+    Ok(count as u64)
 }
