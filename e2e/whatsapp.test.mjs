@@ -40,6 +40,18 @@ describe("whatsapp", () => {
     assert.ok(!(await page.content()).includes(simulator.account.token), "the token is never in the page");
     await row.getByRole("button", { name: "Sync templates" }).click();
     await expectToast(page, "Templates synced from Meta");
+    // Who receives new customers, and how.
+    await page.locator(`tr[data-phone-number-id="${simulator.account.phoneNumberId}"]`).getByRole("button", { name: "Distribution" }).click();
+    const distribution = page.locator("#distribution-dialog");
+    await distribution.getByLabel("How").selectOption("in_turn");
+    await distribution.getByLabel("Administrator").check();
+    await distribution.getByLabel("Notify managers of all messages").check();
+    await distribution.getByRole("button", { name: "Ok" }).click();
+    await expectToast(page, "Distribution saved");
+    await page.locator(`tr[data-phone-number-id="${simulator.account.phoneNumberId}"]`).getByRole("button", { name: "Distribution" }).click();
+    assert.equal(await distribution.getByLabel("How").inputValue(), "in_turn");
+    assert.equal(await distribution.getByLabel("Administrator").isChecked(), true, "the saved list is shown again");
+    await distribution.getByRole("button", { name: "Cancel" }).click();
   });
 
   test("a template is added, edited and removed in the template catalogue", async () => {

@@ -18,6 +18,9 @@ pub struct ChatFacts {
     pub department_path: String,
     /// Staff the number offers new customers to (distribution list).
     pub offered_to: Vec<StaffId>,
+    /// Not about who may see: whether managers who see the chat are told of every customer
+    /// message (DIST-3), carried here for routing notifications.
+    pub notify_managers: bool,
 }
 
 /// The viewer as the rule needs them: grants and department (with its path) and role.
@@ -65,6 +68,7 @@ mod tests {
             department_id: 4,
             department_path: "/1/2/4/".into(),
             offered_to: offered_to.to_vec(),
+            notify_managers: false,
         }
     }
 

@@ -50,7 +50,7 @@ function formBody(form) {
       addComponent(body, el);
     } else if (el.dataset.list !== undefined) {
       body[el.name] = body[el.name] || [];
-      if (el.checked) body[el.name].push(el.value);
+      if (el.checked) body[el.name].push(el.dataset.type === "int" ? Number(el.value) : el.value);
     } else if (el.type === "checkbox") {
       body[el.name] = el.checked;
     } else if (el.dataset.lines !== undefined) {
@@ -165,6 +165,13 @@ function openDialog(trigger) {
     if (trigger.dataset.fill) {
       const values = JSON.parse(trigger.dataset.fill);
       for (const [name, value] of Object.entries(values)) {
+        const boxes = form.querySelectorAll(`input[type=checkbox][name="${name}"]`);
+        if (boxes.length) {
+          // A list of checkboxes takes an array of values; a single one, a boolean.
+          const chosen = Array.isArray(value) ? value.map(String) : null;
+          boxes.forEach((box) => { box.checked = chosen ? chosen.includes(box.value) : Boolean(value); });
+          continue;
+        }
         const el = form.elements.namedItem(name);
         if (el && "value" in el) el.value = Array.isArray(value) ? value.join("\n") : value ?? "";
       }

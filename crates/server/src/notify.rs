@@ -1,12 +1,13 @@
 //! Who is told about what (NOTIF-1, DIST-3): a customer message notifies the responsible staff
-//! member, or, while nobody is, everyone the number offers new customers to; an assignment
+//! member, or, while nobody is, everyone the number offers new customers to — and, when the
+//! number says so, every manager who sees the chat; an assignment
 //! notifies the assignee; a "remind me" comes back when due. Each notification also reaches the
 //! person's open tabs live (the bell, and a desktop notification when allowed).
 
 use crate::live::{Event, EventKind, Live};
-use rapport_domain::chat_access::ChatFacts;
+use rapport_domain::chat_access::{ChatFacts, ChatViewer, can_see_chat};
 use rapport_storage::inbound::Outcome;
-use rapport_storage::{Db, conversations, notifications, now_ms};
+use rapport_storage::{Db, Scope, conversations, notifications, now_ms, staff};
 use std::time::Duration;
 
 /// How often the reminder worker looks for due reminders.
@@ -26,14 +27,33 @@ pub async fn after_ingest(db: Db, live: Live, outcome: Outcome) {
             .map(|t| (t.conversation_id, if t.status_only { EventKind::Status } else { EventKind::Message }))
             .collect();
         let facts = live.changed(db, company_id, &changes).await;
+        // Looked up once per batch, and only when some number asks for it.
+        let mut managers: Option<Vec<Scope>> = None;
         for t in touched.iter().filter(|t| t.inbound) {
-            if let Some((_, facts)) = facts.iter().find(|(id, _)| *id == t.conversation_id) {
-                let (staff, kind) = match facts.responsible {
-                    Some(responsible) => (vec![responsible], "message"),
-                    None => (facts.offered_to.clone(), "new_customer"),
-                };
-                tell(db, live, t.conversation_id, facts, &staff, kind).await;
+            let Some((_, facts)) = facts.iter().find(|(id, _)| *id == t.conversation_id) else { continue };
+            let (mut staff, kind) = match facts.responsible {
+                Some(responsible) => (vec![responsible], "message"),
+                None => (facts.offered_to.clone(), "new_customer"),
+            };
+            if facts.notify_managers {
+                if managers.is_none() {
+                    managers = Some(staff::managers(db, company_id).await.unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "could not list managers to notify");
+                        Vec::new()
+                    }));
+                }
+                for manager in managers.iter().flatten() {
+                    let who = ChatViewer {
+                        viewer: &manager.viewer,
+                        department_path: &manager.department_path,
+                        role: manager.role,
+                    };
+                    if can_see_chat(&who, facts) && !staff.contains(&manager.viewer.staff_id) {
+                        staff.push(manager.viewer.staff_id);
+                    }
+                }
             }
+            tell(db, live, t.conversation_id, facts, &staff, kind).await;
         }
     }
 }

@@ -25,7 +25,7 @@ async fn distribute(s: &Setup, mode: &str, staff: &[i64]) {
         .put(&format!("/api/v1/numbers/{}/distribution", s.number), json!({"mode": mode, "staff_ids": staff}))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body, json!({"mode": mode, "staff_ids": staff}));
+    assert_eq!(body, json!({"mode": mode, "staff_ids": staff, "notify_managers": false}));
 }
 
 fn responsible_by_customer(chats: &[Value]) -> Vec<(String, Option<i64>)> {
@@ -277,4 +277,35 @@ async fn bell_until(client: &Client, ready: impl Fn(&[Value]) -> bool) -> Vec<Va
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     seen
+}
+
+#[tokio::test]
+async fn managers_hear_of_every_message_only_when_the_number_says_so() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let (ana, _) = sales_rep(&s, "ana@acme.test").await;
+        let manager = s.admin.create_staff(s.root, "boss@acme.test", &["menu.chats", "dept.chats"]).await;
+        s.admin.patch(&format!("/api/v1/staff/{manager}"), json!({"role": "manager"})).await;
+        let mut boss = s.server.client();
+        boss.login("boss@acme.test", "staff-password").await;
+        distribute(&s, "in_turn", &[ana]).await;
+        s.simulator.customer_writes("447700900001", "Jane", "Hello").await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(bell(&boss).await.is_empty(), "off: only the responsible person is told");
+        let (status, body) = s
+            .admin
+            .put(
+                &format!("/api/v1/numbers/{}/distribution", s.number),
+                json!({"mode": "in_turn", "staff_ids": [ana], "notify_managers": true}),
+            )
+            .await;
+        assert_eq!((status, body["notify_managers"].as_bool()), (StatusCode::OK, Some(true)), "{body}");
+        s.simulator.customer_writes("447700900001", "Jane", "Hello again").await.unwrap();
+        let told = bell_until(&boss, |n| !n.is_empty()).await;
+        assert_eq!(
+            (told.len(), told[0]["chat_name"].as_str()),
+            (1, Some("Jane")),
+            "on: the manager who sees it is told"
+        );
+    }
 }

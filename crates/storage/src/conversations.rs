@@ -4,7 +4,7 @@
 
 use crate::db::Exec;
 use crate::error::Result;
-use crate::schema::{Contacts, Conversations, Departments, DistributionStaff, Messages, Numbers, Staff};
+use crate::schema::{Contacts, Conversations, Departments, DistributionStaff, Distributions, Messages, Numbers, Staff};
 use crate::scope::{Scope, escape_like};
 use crate::{Db, Page};
 use rapport_domain::Role;
@@ -415,7 +415,7 @@ pub async fn facts(db: &Db, company_id: i64, ids: &[i64]) -> Result<Vec<(i64, Ch
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<(i64, i64, Option<i64>, Option<i64>, i64, String)> = db
+    let rows: Vec<(i64, i64, Option<i64>, Option<i64>, i64, String, Option<bool>)> = db
         .all(
             Query::select()
                 .columns([
@@ -426,6 +426,7 @@ pub async fn facts(db: &Db, company_id: i64, ids: &[i64]) -> Result<Vec<(i64, Ch
                 .column((Numbers::Table, Numbers::OwnerStaffId))
                 .column((Numbers::Table, Numbers::DepartmentId))
                 .column((Departments::Table, Departments::Path))
+                .column((Distributions::Table, Distributions::NotifyManagers))
                 .from(Conversations::Table)
                 .inner_join(
                     Numbers::Table,
@@ -434,6 +435,11 @@ pub async fn facts(db: &Db, company_id: i64, ids: &[i64]) -> Result<Vec<(i64, Ch
                 .inner_join(
                     Departments::Table,
                     Expr::col((Departments::Table, Departments::Id)).equals((Numbers::Table, Numbers::DepartmentId)),
+                )
+                .left_join(
+                    Distributions::Table,
+                    Expr::col((Distributions::Table, Distributions::NumberId))
+                        .equals((Conversations::Table, Conversations::NumberId)),
                 )
                 .and_where(Expr::col((Conversations::Table, Conversations::CompanyId)).eq(company_id))
                 .and_where(Expr::col((Conversations::Table, Conversations::Id)).is_in(ids.iter().copied())),
@@ -450,10 +456,17 @@ pub async fn facts(db: &Db, company_id: i64, ids: &[i64]) -> Result<Vec<(i64, Ch
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, number_id, responsible, owner, department_id, department_path)| {
+        .map(|(id, number_id, responsible, owner, department_id, department_path, notify_managers)| {
             let offered_to = offers.iter().filter(|(n, _)| *n == number_id).map(|(_, s)| *s).collect();
-            let facts =
-                ChatFacts { company_id, number_owner: owner, responsible, department_id, department_path, offered_to };
+            let facts = ChatFacts {
+                company_id,
+                number_owner: owner,
+                responsible,
+                department_id,
+                department_path,
+                offered_to,
+                notify_managers: notify_managers.unwrap_or(false),
+            };
             (id, facts)
         })
         .collect())

@@ -18,6 +18,8 @@ pub struct Distribution {
     pub number_id: i64,
     pub mode: Option<&'static str>,
     pub staff_ids: Vec<i64>,
+    /// DIST-3: managers who see the chat are told of every customer message.
+    pub notify_managers: bool,
 }
 
 /// The settings of a number the viewer sees.
@@ -27,10 +29,10 @@ pub async fn get(db: &Db, scope: &Scope, number_id: i64) -> Result<Distribution>
 }
 
 async fn read(ex: &impl Exec, number_id: i64) -> Result<Distribution> {
-    let mode: Option<(String,)> = ex
+    let mode: Option<(String, bool)> = ex
         .optional(
             Query::select()
-                .column(Distributions::Mode)
+                .columns([Distributions::Mode, Distributions::NotifyManagers])
                 .from(Distributions::Table)
                 .and_where(Expr::col(Distributions::NumberId).eq(number_id)),
         )
@@ -46,9 +48,19 @@ async fn read(ex: &impl Exec, number_id: i64) -> Result<Distribution> {
         .await?;
     Ok(Distribution {
         number_id,
-        mode: mode.and_then(|(m,)| Mode::parse(&m)).map(Mode::name),
+        mode: mode.as_ref().and_then(|(m, _)| Mode::parse(m)).map(Mode::name),
         staff_ids: staff.into_iter().map(|(id,)| id).collect(),
+        notify_managers: mode.is_some_and(|(_, notify)| notify),
     })
+}
+
+/// The settings of several numbers (for a page listing them).
+pub async fn of_numbers(db: &Db, number_ids: &[i64]) -> Result<Vec<Distribution>> {
+    let mut all = Vec::with_capacity(number_ids.len());
+    for id in number_ids {
+        all.push(read(db, *id).await?);
+    }
+    Ok(all)
 }
 
 /// Replaces a number's distribution (the caller has checked the staff are visible), audited.
@@ -59,6 +71,7 @@ pub async fn set(
     number_id: i64,
     mode: Mode,
     staff_ids: &[i64],
+    notify_managers: bool,
 ) -> Result<Distribution> {
     crate::numbers::get(db, scope, number_id).await?;
     let tx = db.begin().await?;
@@ -66,11 +79,23 @@ pub async fn set(
     tx.run(
         Query::insert()
             .into_table(Distributions::Table)
-            .columns([Distributions::NumberId, Distributions::CompanyId, Distributions::Mode, Distributions::UpdatedAt])
-            .values_panic([number_id.into(), scope.company_id().into(), mode.name().into(), now_ms().into()])
+            .columns([
+                Distributions::NumberId,
+                Distributions::CompanyId,
+                Distributions::Mode,
+                Distributions::NotifyManagers,
+                Distributions::UpdatedAt,
+            ])
+            .values_panic([
+                number_id.into(),
+                scope.company_id().into(),
+                mode.name().into(),
+                notify_managers.into(),
+                now_ms().into(),
+            ])
             .on_conflict(
                 OnConflict::column(Distributions::NumberId)
-                    .update_columns([Distributions::Mode, Distributions::UpdatedAt])
+                    .update_columns([Distributions::Mode, Distributions::NotifyManagers, Distributions::UpdatedAt])
                     .to_owned(),
             ),
     )

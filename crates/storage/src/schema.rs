@@ -240,6 +240,7 @@ pub enum Distributions {
     Mode,
     Turn,
     UpdatedAt,
+    NotifyManagers,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -411,3 +411,39 @@ pub async fn set_own_avatar(db: &Db, actor: &Actor, staff_id: i64, content_type:
     .await?;
     tx.commit().await
 }
+
+/// The enabled managers of a company, each as the scope they see chats with (DIST-3).
+pub async fn managers(db: &Db, company_id: i64) -> Result<Vec<Scope>> {
+    let rows: Vec<(i64, i64, String, String)> = db
+        .all(
+            Query::select()
+                .columns([
+                    (Staff::Table, Staff::Id),
+                    (Staff::Table, Staff::DepartmentId),
+                    (Staff::Table, Staff::Grants),
+                ])
+                .column((Departments::Table, Departments::Path))
+                .from(Staff::Table)
+                .inner_join(
+                    Departments::Table,
+                    Expr::col((Departments::Table, Departments::Id)).equals((Staff::Table, Staff::DepartmentId)),
+                )
+                .and_where(Expr::col((Staff::Table, Staff::CompanyId)).eq(company_id))
+                .and_where(Expr::col((Staff::Table, Staff::Role)).eq(Role::Manager.name()))
+                .and_where(Expr::col((Staff::Table, Staff::Status)).eq(STATUS_ENABLED)),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(staff_id, department_id, grants, department_path)| Scope {
+            viewer: rapport_domain::Viewer {
+                staff_id,
+                company_id,
+                department_id,
+                grants: GrantSet::from_storage(&grants),
+            },
+            department_path,
+            role: Some(Role::Manager),
+        })
+        .collect())
+}

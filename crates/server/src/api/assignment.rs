@@ -174,12 +174,19 @@ pub struct DistributionBody {
     #[schema(value_type = Option<DistributionMode>)]
     pub mode: Option<String>,
     /// Who receives new customers, in turn order.
+    #[serde(default)]
     pub staff_ids: Vec<i64>,
+    /// Tell managers who see the chat of every customer message (default false).
+    pub notify_managers: Option<bool>,
 }
 
 impl From<Distribution> for DistributionBody {
     fn from(d: Distribution) -> Self {
-        DistributionBody { mode: d.mode.map(String::from), staff_ids: d.staff_ids }
+        DistributionBody {
+            mode: d.mode.map(String::from),
+            staff_ids: d.staff_ids,
+            notify_managers: Some(d.notify_managers),
+        }
     }
 }
 
@@ -224,6 +231,8 @@ pub async fn set_distribution(
             Err(e) => return Err(e.into()),
         }
     }
-    let saved = distribution::set(&state.db, &auth.scope, &auth.actor(), id, mode, &body.staff_ids).await?;
+    let notify_managers = body.notify_managers.unwrap_or(false);
+    let saved =
+        distribution::set(&state.db, &auth.scope, &auth.actor(), id, mode, &body.staff_ids, notify_managers).await?;
     Ok(Json(saved.into()))
 }

@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use rapport_domain::Grant;
 use rapport_storage::staff::StaffFilter;
-use rapport_storage::{departments, numbers, staff};
+use rapport_storage::{departments, distribution, numbers, staff};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -31,6 +31,8 @@ pub struct Row {
     pub last_activity: String,
     pub created_at: String,
     pub edit_json: String,
+    /// The number's distribution, for its dialog.
+    pub distribution_json: String,
 }
 
 pub struct Choice {
@@ -64,6 +66,11 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
         Ok(found) => found,
         Err(e) => return page_error(t, e.into()),
     };
+    let ids: Vec<i64> = page.items.iter().map(|n| n.id).collect();
+    let distributions = match distribution::of_numbers(&state.db, &ids).await {
+        Ok(all) => all,
+        Err(e) => return page_error(t, e.into()),
+    };
     let rows = page
         .items
         .into_iter()
@@ -74,6 +81,15 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
                 "sync_filter": n.sync().mode(), "sync_except": n.sync().except(),
             })
             .to_string(),
+            distribution_json: distributions
+                .iter()
+                .find(|d| d.number_id == n.id)
+                .map(|d| {
+                    serde_json::json!({"mode": d.mode.unwrap_or("first_responder"), "staff_ids": d.staff_ids,
+                                       "notify_managers": d.notify_managers})
+                    .to_string()
+                })
+                .unwrap_or_default(),
             connected: n.status == numbers::STATUS_CONNECTED,
             last_activity: n.last_activity_at.map(rfc3339).unwrap_or_default(),
             created_at: rfc3339(n.created_at),
