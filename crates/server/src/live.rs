@@ -41,11 +41,15 @@ pub struct Event {
     pub name: Option<String>,
     /// Only this staff member's tabs get it (notifications).
     pub for_staff: Option<i64>,
+    /// Staff who get it although they may no longer see the chat: they just lost it (a
+    /// colleague claimed it, or it was reassigned) and their lists must drop it.
+    #[serde(default)]
+    pub also_for: Vec<i64>,
 }
 
 impl Event {
     pub fn about(kind: EventKind, conversation_id: i64, facts: ChatFacts) -> Event {
-        Event { kind, conversation_id, facts, staff_id: None, name: None, for_staff: None }
+        Event { kind, conversation_id, facts, staff_id: None, name: None, for_staff: None, also_for: Vec::new() }
     }
 }
 
@@ -115,6 +119,17 @@ impl Live {
     /// Publishes one event per changed conversation, with who may see it looked up once;
     /// answers what it looked up (for whoever also notifies people).
     pub async fn changed(&self, db: &Db, company_id: i64, changes: &[(i64, EventKind)]) -> Vec<(i64, ChatFacts)> {
+        self.changed_for(db, company_id, changes, &[]).await
+    }
+
+    /// As [`Live::changed`], also telling `lost_sight` (staff who saw these chats a moment ago).
+    pub async fn changed_for(
+        &self,
+        db: &Db,
+        company_id: i64,
+        changes: &[(i64, EventKind)],
+        lost_sight: &[i64],
+    ) -> Vec<(i64, ChatFacts)> {
         let mut ids: Vec<i64> = changes.iter().map(|(id, _)| *id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -127,7 +142,8 @@ impl Live {
         };
         for (id, kind) in changes {
             if let Some((_, facts)) = facts.iter().find(|(f, _)| f == id) {
-                self.publish(Event::about(*kind, *id, facts.clone())).await;
+                let event = Event { also_for: lost_sight.to_vec(), ..Event::about(*kind, *id, facts.clone()) };
+                self.publish(event).await;
             }
         }
         facts

@@ -309,3 +309,90 @@ async fn managers_hear_of_every_message_only_when_the_number_says_so() {
         );
     }
 }
+
+/// A sales rep in `department`, logged in.
+async fn rep_in(s: &Setup, department: i64, account: &str) -> (i64, Client) {
+    let id = s.admin.create_staff(department, account, &["menu.chats"]).await;
+    let (status, body) = s.admin.patch(&format!("/api/v1/staff/{id}"), json!({"role": "sales_rep"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut client = s.server.client();
+    client.login(account, "staff-password").await;
+    (id, client)
+}
+
+#[tokio::test]
+async fn in_a_three_level_tree_everyone_sees_and_writes_exactly_what_their_role_allows() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        // Acme ─ Sales ─ Team A; the number belongs to Team A.
+        let sales = s.admin.create_department(s.root, "Sales").await;
+        let team = s.admin.create_department(sales, "Team A").await;
+        let (status, body) =
+            s.admin.patch(&format!("/api/v1/numbers/{}", s.number), json!({"department_id": team})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let mut reps = Vec::new();
+        for n in 1..=5 {
+            reps.push(rep_in(&s, team, &format!("rep{n}@acme.test")).await);
+        }
+        let manager = s.admin.create_staff(sales, "boss@acme.test", &["menu.chats"]).await;
+        s.admin.patch(&format!("/api/v1/staff/{manager}"), json!({"role": "manager"})).await;
+        let qc = s.admin.create_staff(sales, "qc@acme.test", &["menu.chats"]).await;
+        s.admin.patch(&format!("/api/v1/staff/{qc}"), json!({"role": "quality_control"})).await;
+        let (mut boss, mut quality) = (s.server.client(), s.server.client());
+        boss.login("boss@acme.test", "staff-password").await;
+        quality.login("qc@acme.test", "staff-password").await;
+        let rep_ids: Vec<i64> = reps.iter().map(|(id, _)| *id).collect();
+        distribute(&s, "in_turn", &rep_ids).await;
+        // 100 new customers, handed out in turn.
+        for n in 0..100 {
+            s.simulator.customer_writes(&format!("4477009{n:05}"), &format!("Customer {n}"), "Hello").await.unwrap();
+        }
+        let everything = s.admin.all("/api/v1/conversations").await;
+        assert_eq!(everything.len(), 100);
+        for (id, client) in &reps {
+            let mine = client.all("/api/v1/conversations").await;
+            assert_eq!(mine.len(), 20, "round robin spreads 100 customers evenly over 5 reps");
+            assert!(mine.iter().all(|c| c["responsible_staff_id"] == *id), "a rep sees only their own customers");
+        }
+        assert_eq!(boss.all("/api/v1/conversations").await.len(), 100, "the manager sees the whole subtree");
+        assert_eq!(quality.all("/api/v1/conversations").await.len(), 100, "quality control reads everything");
+        // Writing: a rep to their own customer yes, to a colleague's no (404, as if absent);
+        // the manager anywhere in scope; quality control never.
+        let (rep1, rep1_client) = &reps[0];
+        let own = everything.iter().find(|c| c["responsible_staff_id"] == *rep1).unwrap()["id"].as_i64().unwrap();
+        let other = everything.iter().find(|c| c["responsible_staff_id"] == reps[1].0).unwrap()["id"].as_i64().unwrap();
+        let text = json!({"type": "text", "text": "Hello from us"});
+        assert_eq!(reply(rep1_client, own, text.clone()).await.0, StatusCode::CREATED);
+        assert_eq!(reply(rep1_client, other, text.clone()).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(reply(&boss, other, text.clone()).await.0, StatusCode::CREATED);
+        assert_eq!(reply(&quality, other, text.clone()).await.0, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn five_reps_replying_at_once_to_a_new_customer_leave_exactly_one_responsible() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let mut reps = Vec::new();
+        for n in 1..=5 {
+            reps.push(rep_in(&s, s.root, &format!("rep{n}@acme.test")).await);
+        }
+        let rep_ids: Vec<i64> = reps.iter().map(|(id, _)| *id).collect();
+        distribute(&s, "first_responder", &rep_ids).await;
+        s.simulator.customer_writes("447700900001", "Jane", "Who can help me?").await.unwrap();
+        let id = reps[0].1.all("/api/v1/conversations").await[0]["id"].as_i64().unwrap();
+        let replies = reps.iter().map(|(_, client)| reply(client, id, json!({"type": "text", "text": "Me!"})));
+        let statuses: Vec<StatusCode> =
+            futures_util::future::join_all(replies).await.into_iter().map(|(s, _)| s).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+        let chat = &s.admin.all("/api/v1/conversations").await[0];
+        let winner = rep_ids[statuses.iter().position(|s| *s == StatusCode::CREATED).unwrap()];
+        assert_eq!(chat["responsible_staff_id"], winner);
+        let outbound = s.admin.all(&format!("/api/v1/conversations/{id}/messages")).await;
+        assert_eq!(
+            outbound.iter().filter(|m| m["direction"] == "out").count(),
+            1,
+            "only the winner's reply was queued"
+        );
+    }
+}

@@ -113,6 +113,8 @@ impl Simulator {
             .route("/{version}/{media_id}", get(media_info))
             .route("/{version}/{waba_id}/message_templates", get(message_templates))
             .route("/download/{media_id}", get(download))
+            .route("/simulator/customer-messages", post(control_customer_writes))
+            .route("/simulator/sent", get(control_sent))
             .with_state(shared.clone());
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
@@ -212,6 +214,36 @@ impl Simulator {
         lock(&self.shared.last_inbound).insert(wa_id.to_string(), now_secs());
         Ok((wamid, bytes))
     }
+}
+
+/// Test and demo control, not part of the Graph API: `{"wa_id","name","text"}` makes a
+/// customer write (answers `{"wamid"}` once Rapport acknowledged the webhook).
+async fn control_customer_writes(
+    State(shared): State<Arc<Shared>>,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    let (Some(wa_id), Some(text)) = (body["wa_id"].as_str(), body["text"].as_str()) else {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "wa_id and text are required"})));
+    };
+    let name = body["name"].as_str().unwrap_or(wa_id);
+    let simulator = Simulator { base_url: shared.base_url.clone(), shared: shared.clone() };
+    match simulator.customer_writes(wa_id, name, text).await {
+        Ok(wamid) => (StatusCode::OK, Json(json!({"wamid": wamid}))),
+        Err(e) => (StatusCode::BAD_GATEWAY, Json(json!({"error": e}))),
+    }
+}
+
+/// Test and demo control: every message Rapport sent that "Meta" accepted, oldest first, as
+/// `[{"to","type","text","wamid"}]` — what the customers received.
+async fn control_sent(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let sent: Vec<Value> = lock(&shared.received)
+        .iter()
+        .filter_map(|r| {
+            let wamid = r.accepted_as.as_ref()?;
+            Some(json!({"to": r.body["to"], "type": r.body["type"], "text": r.body["text"]["body"], "wamid": wamid}))
+        })
+        .collect();
+    Json(Value::Array(sent))
 }
 
 fn hex(bytes: &[u8]) -> String {

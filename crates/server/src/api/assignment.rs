@@ -60,14 +60,15 @@ pub async fn assign(
     ApiJson(body): ApiJson<AssigneeRequest>,
 ) -> ApiResult<Json<ConversationView>> {
     require_assigner(&auth)?;
-    rapport_storage::conversations::get(&state.db, &auth.scope, id).await?;
+    let before = rapport_storage::conversations::get(&state.db, &auth.scope, id).await?;
     if let Some(staff_id) = body.staff_id {
         assignable(&state, &auth, "staff_id", staff_id).await?;
     }
     let row = assignment::assign(&state.db, &auth.scope, &auth.actor(), id, body.staff_id).await?;
-    // Who sees the chat changed: the event reaches the new assignee, and the old one's tab
-    // learns it by the chat vanishing on its next refresh.
-    state.config.live.changed(&state.db, auth.scope.company_id(), &[(id, EventKind::Conversation)]).await;
+    // The new assignee hears of it because they now see the chat; the previous one because
+    // they just lost it.
+    let lost: Vec<i64> = before.responsible_staff_id.into_iter().collect();
+    state.config.live.changed_for(&state.db, auth.scope.company_id(), &[(id, EventKind::Conversation)], &lost).await;
     if let Some(staff_id) = body.staff_id.filter(|s| *s != auth.staff_id()) {
         crate::notify::assigned(&state.db, &state.config.live, auth.scope.company_id(), id, staff_id).await;
     }

@@ -371,7 +371,17 @@ pub async fn send(
     )
     .await?;
     state.outbox.queued();
-    state.config.live.changed(&state.db, auth.scope.company_id(), &[(conversation.id, EventKind::Message)]).await;
+    // A reply may have claimed an unclaimed chat: those it was offered to must see it go.
+    let offered = match conversation.responsible_staff_id {
+        None => rapport_storage::conversations::facts(&state.db, auth.scope.company_id(), &[conversation.id])
+            .await?
+            .into_iter()
+            .flat_map(|(_, facts)| facts.offered_to)
+            .collect(),
+        Some(_) => Vec::new(),
+    };
+    let changes = [(conversation.id, EventKind::Message)];
+    state.config.live.changed_for(&state.db, auth.scope.company_id(), &changes, &offered).await;
     let message = conversations::message(&state.db, auth.scope.company_id(), message_id).await?;
     Ok((StatusCode::CREATED, Json(message.into())))
 }

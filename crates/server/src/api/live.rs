@@ -57,7 +57,8 @@ async fn serve(state: AppState, auth: Auth, mut socket: WebSocket) {
                         let who = ChatViewer { viewer: &auth.scope.viewer, department_path: &auth.scope.department_path, role };
                         let mine = event.kind == EventKind::Typing && event.staff_id == Some(auth.staff_id());
                         let someone_elses = event.for_staff.is_some_and(|staff| staff != auth.staff_id());
-                        if mine || someone_elses || !can_see_chat(&who, &event.facts) {
+                        let sees = can_see_chat(&who, &event.facts) || event.also_for.contains(&auth.staff_id());
+                        if mine || someone_elses || !sees {
                             continue;
                         }
                         json!({"type": event.kind, "conversation_id": event.conversation_id, "staff_id": event.staff_id, "name": event.name})
@@ -101,6 +102,7 @@ async fn typing(state: &AppState, auth: &Auth, conversation_id: i64) {
         staff_id: Some(auth.staff_id()),
         name: Some(auth.session.name.clone()),
         for_staff: None,
+        also_for: Vec::new(),
     };
     state.config.live.publish(event).await;
 }

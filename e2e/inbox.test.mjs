@@ -1,0 +1,85 @@
+// Two agents in two browsers share a first-responder number: a simulated customer writes, both
+// see the chat arrive live, one answers, and the chat vanishes from the other's list live,
+// while the customer receives the reply and its ticks go to read.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { expectToast, freePort, login, startBrowser, startServer, startSimulator } from "./harness.mjs";
+
+/** Calls the API from a logged-in page, as its script does. */
+async function api(page, method, path, body) {
+  return page.evaluate(async ({ method, path, body }) => {
+    const csrf = document.querySelector('meta[name="csrf-token"]').content;
+    const response = await fetch(path, { method, headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: response.status, data: await response.json().catch(() => null) };
+  }, { method, path, body });
+}
+
+describe("inbox", () => {
+  let server, simulator, browser;
+  const agents = [];
+
+  before(async () => {
+    const port = await freePort();
+    simulator = await startSimulator(`http://127.0.0.1:${port}/webhooks/whatsapp`, 0);
+    server = await startServer({ port, env: { RAPPORT_GRAPH_API_URL: simulator.url } });
+    browser = await startBrowser();
+    const admin = await (await browser.newContext()).newPage();
+    await login(admin, server.base, server.admin.account, server.admin.password);
+    const a = simulator.account;
+    const number = await api(admin, "POST", "/api/v1/numbers",
+      { phone_number_id: a.phoneNumberId, waba_id: a.wabaId, access_token: a.token, app_secret: a.secret });
+    assert.equal(number.status, 201);
+    const me = await api(admin, "GET", "/api/v1/me");
+    const ids = [];
+    for (const name of ["Ana", "Bo"]) {
+      const account = `${name.toLowerCase()}@e2e.test`;
+      const created = await api(admin, "POST", "/api/v1/staff",
+        { account, name, password: "agent-pass-1", department_id: me.data.department_id });
+      assert.equal(created.status, 201, JSON.stringify(created.data));
+      await api(admin, "PUT", `/api/v1/staff/${created.data.id}/grants`, { grants: ["menu.chats"] });
+      await api(admin, "PATCH", `/api/v1/staff/${created.data.id}`, { role: "sales_rep" });
+      ids.push(created.data.id);
+      const page = await (await browser.newContext()).newPage();
+      await login(page, server.base, account, "agent-pass-1");
+      agents.push(page);
+    }
+    const saved = await api(admin, "PUT", `/api/v1/numbers/${number.data.id}/distribution`, { mode: "first_responder", staff_ids: ids });
+    assert.equal(saved.status, 200);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await simulator?.stop();
+  });
+
+  test("a new customer reaches both agents live; the first reply takes it away from the other", async () => {
+    const [ana, bo] = agents;
+    for (const page of agents) {
+      await page.goto(`${server.base}/chats`);
+      await page.locator("[data-live][data-connected]").waitFor();
+    }
+    const wrote = await fetch(`${simulator.url}/simulator/customer-messages`, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ wa_id: "447700900777", name: "Jane Customer", text: "Is the red bag in stock?" }),
+    });
+    assert.equal(wrote.status, 200);
+    for (const page of agents) {
+      await page.locator("[data-conversation]", { hasText: "Jane Customer" }).waitFor({ timeout: 10000 });
+    }
+    await ana.locator("[data-conversation]", { hasText: "Jane Customer" }).click();
+    await ana.getByLabel("Write a reply…").fill("Yes, it is. Shall I reserve one?");
+    await ana.getByRole("button", { name: "Send" }).click();
+    await expectToast(ana, "Message queued");
+    // Gone from Bo's list without a reload.
+    await bo.evaluate(() => { window.stillTheSamePage = true; });
+    await bo.locator("[data-conversation]").waitFor({ state: "detached", timeout: 10000 });
+    assert.equal(await bo.evaluate(() => window.stillTheSamePage), true);
+    // The customer got it, and Ana's ticks go to read.
+    const reply = ana.locator(".bubble.out", { hasText: "Shall I reserve one?" });
+    await reply.locator(".ticks.read").waitFor({ timeout: 10000 });
+    const sent = await (await fetch(`${simulator.url}/simulator/sent`)).json();
+    assert.deepEqual(sent.map((m) => [m.to, m.text]), [["447700900777", "Yes, it is. Shall I reserve one?"]]);
+  });
+});
