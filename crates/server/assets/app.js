@@ -339,10 +339,10 @@ function startLive() {
   function connect() {
     socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/live`);
     socket.onopen = () => {
-      if (retry > 1000) {
-        refresh();
-        loadBell(bell);
-      }
+      // Catch up on whatever changed between the page being rendered (or the last
+      // connection dropping) and this connection opening.
+      refresh();
+      if (retry > 1000) loadBell(bell);
       retry = 1000;
       document.querySelector("[data-live]")?.setAttribute("data-connected", "true");
     };
