@@ -156,4 +156,19 @@ describe("whatsapp", () => {
     assert.equal(await resolved.count(), 1, "only the resolved chat is listed");
     assert.equal(await resolved.getAttribute("data-conversation"), url.searchParams.get("c"));
   });
+
+  test("the list's filters are saved as a named view and found again", async () => {
+    await page.goto(`${server.base}/chats`);
+    await page.getByLabel("Status").selectOption("resolved");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/status=resolved/);
+    await page.getByRole("button", { name: "Save view" }).click();
+    await page.getByLabel("Name of the view").fill("Done deals");
+    await page.locator("#save-view-dialog").getByRole("button", { name: "Ok" }).click();
+    await expectToast(page, "View saved");
+    await page.goto(`${server.base}/chats`);
+    await page.getByRole("link", { name: "Done deals" }).click();
+    await page.waitForURL(/status=resolved/);
+    assert.equal(await page.getByLabel("Status").inputValue(), "resolved");
+  });
 });

@@ -57,11 +57,21 @@ function formBody(form) {
       body[el.name] = el.value.split("\n").map((line) => line.trim()).filter(Boolean);
     } else if (el.dataset.type === "int") {
       if (el.value !== "") body[el.name] = Number.parseInt(el.value, 10);
+    } else if (el.dataset.type === "bool") {
+      body[el.name] = el.value === "true";
     } else if (el.dataset.emptyNull !== undefined) {
       body[el.name] = el.value === "" ? null : el.value;
     } else {
       body[el.name] = el.value;
     }
+  }
+  // `outer.inner` names build a nested object ({"filters": {"kind": ...}}).
+  for (const key of Object.keys(body)) {
+    if (!key.includes(".")) continue;
+    const [outer, inner] = key.split(".", 2);
+    body[outer] = body[outer] || {};
+    body[outer][inner] = body[key];
+    delete body[key];
   }
   return body;
 }

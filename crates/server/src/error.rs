@@ -126,6 +126,9 @@ impl From<StorageError> for ApiError {
             StorageError::Conflict(constraint) if constraint.contains("phone_number_id") => {
                 ApiError::conflict("number_taken", "this phone number id is connected already")
             }
+            StorageError::Conflict(constraint) if constraint.contains("saved_views") => {
+                ApiError::conflict("view_exists", "you have a view with this name already")
+            }
             StorageError::Conflict(constraint) => {
                 ApiError::conflict("conflict", format!("conflicts with an existing record ({constraint})"))
             }

@@ -396,3 +396,24 @@ async fn five_reps_replying_at_once_to_a_new_customer_leave_exactly_one_responsi
         );
     }
 }
+
+#[tokio::test]
+async fn saved_views_belong_to_their_owner() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let (_, rep) = sales_rep(&s, "ana@acme.test").await;
+        let view = json!({"name": "Waiting groups", "filters": {"kind": "group", "unanswered": true}});
+        let (status, saved) = s.admin.post("/api/v1/views", view.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{saved}");
+        assert_eq!(saved["href"], "/chats?kind=group&unanswered=1");
+        assert_eq!(s.admin.post("/api/v1/views", view).await.0, StatusCode::CONFLICT, "names are unique per person");
+        let (status, body) =
+            s.admin.post("/api/v1/views", json!({"name": "Odd", "filters": {"kind": "channel"}})).await;
+        assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("filters.kind")));
+        assert!(rep.all("/api/v1/views").await.is_empty(), "views are personal");
+        let id = saved["id"].as_i64().unwrap();
+        assert_eq!(rep.delete(&format!("/api/v1/views/{id}")).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(s.admin.delete(&format!("/api/v1/views/{id}")).await.0, StatusCode::NO_CONTENT);
+        assert!(s.admin.all("/api/v1/views").await.is_empty());
+    }
+}

@@ -28,6 +28,7 @@ pub mod templates;
 pub mod testing;
 pub mod throttle;
 pub mod uploads;
+pub mod views;
 
 pub use db::{Backend, Db, Tx};
 pub use error::StorageError;

@@ -264,3 +264,14 @@ pub enum Notifications {
     RemindAt,
     UpdatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum SavedViews {
+    Table,
+    Id,
+    CompanyId,
+    StaffId,
+    Name,
+    FiltersJson,
+    CreatedAt,
+}

@@ -16,6 +16,7 @@ mod session;
 mod staff;
 mod templates;
 mod uploads;
+pub(crate) mod views;
 
 use crate::AppState;
 use axum::Json;
@@ -80,6 +81,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::messages, conversations::send))
         .routes(routes!(conversations::add_note))
         .routes(routes!(live::live))
+        .routes(routes!(views::list, views::create))
+        .routes(routes!(views::delete))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::dismiss))
         .routes(routes!(notifications::remind))

@@ -74,7 +74,7 @@ impl Params {
 }
 
 /// Percent-encodes a query value.
-fn encode(value: &str) -> String {
+pub fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
@@ -82,6 +82,14 @@ fn encode(value: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// One of the viewer's saved views of the list.
+pub struct ViewLink {
+    pub id: i64,
+    pub name: String,
+    pub href: String,
+    pub active: bool,
 }
 
 /// A staff member a chat can be assigned to.
@@ -160,6 +168,7 @@ struct ChatsPage<'a> {
     assignees: Vec<Assignee>,
     /// May write to customers (not quality control).
     may_write: bool,
+    views: Vec<ViewLink>,
 }
 
 pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
@@ -253,7 +262,19 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
     } else {
         Vec::new()
     };
+    let views = match rapport_storage::views::list(&state.db, auth.staff_id()).await {
+        Ok(all) => all
+            .into_iter()
+            .map(|v| {
+                let view = crate::api::views::SavedViewView::from(v);
+                let active = view.href.trim_start_matches("/chats?") == params.query().trim_start_matches('&');
+                ViewLink { id: view.id, name: view.name, href: view.href, active }
+            })
+            .collect(),
+        Err(e) => return page_error(t, e.into()),
+    };
     render(&ChatsPage {
+        views,
         shell: Shell::new(t, &auth, "/chats"),
         t,
         chats,

@@ -3,6 +3,7 @@
 
 mod audit;
 mod chats;
+pub use chats::encode as encode_query;
 mod departments;
 mod history;
 mod numbers;
