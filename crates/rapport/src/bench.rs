@@ -24,6 +24,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 300)]
         requests: usize,
     },
+    /// PERF-3 and PERF-4: the conversation list and chat-history search over a generated inbox
+    /// (1 M conversations, 10 M messages, 500 staff in a 5-level tree by default); SQLite, and
+    /// PostgreSQL when a URL is given.
+    Inbox {
+        #[arg(long, env = "RAPPORT_TEST_POSTGRES_URL")]
+        postgres_url: Option<String>,
+        #[arg(long, default_value_t = 1_000_000)]
+        conversations: u64,
+        #[arg(long, default_value_t = 10_000_000)]
+        messages: u64,
+        /// Timed requests per query.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
     /// PERF-1: signed webhooks at increasing concurrency against the real server; SQLite, and
     /// PostgreSQL when a URL is given.
     Webhooks {
@@ -49,7 +63,23 @@ pub async fn run(command: BenchCommand) -> Result<()> {
                 let pg = Db::connect_postgres_schema(&url, &schema).await?;
                 results.extend(staff_list("PostgreSQL", pg, requests).await?);
             }
-            print_table(&results)
+            print_table(
+                "Staff list through the API — 5,000 staff, 500 departments in 6 levels, viewer with sub-department scope",
+                &results,
+            )
+        }
+        BenchCommand::Inbox { postgres_url, conversations, messages, requests } => {
+            let size = crate::bench_inbox::Size { conversations, messages, requests };
+            let mut rows = crate::bench_inbox::run("SQLite", testing::sqlite().await?, &size).await?;
+            if let Some(url) = postgres_url {
+                let pg =
+                    Db::connect_postgres_schema(&url, &format!("rapport_bench_inbox_{}", std::process::id())).await?;
+                rows.extend(crate::bench_inbox::run("PostgreSQL", pg, &size).await?);
+            }
+            let title = format!(
+                "Inbox through the API — {conversations} conversations, {messages} messages, 500 staff in 5 levels, 20 per page"
+            );
+            print_table(&title, &rows)
         }
         BenchCommand::Webhooks { postgres_url, seconds, concurrency } => {
             let mut figures =
@@ -68,11 +98,13 @@ const LEVELS: [usize; 6] = [1, 5, 20, 60, 150, 264];
 const STAFF: usize = 5_000;
 const PASSWORD: &str = "bench-password";
 
-struct Row {
-    backend: &'static str,
-    query: &'static str,
-    visible: usize,
-    samples: Vec<Duration>,
+/// One timed query: its latencies.
+pub struct Row {
+    pub backend: &'static str,
+    pub query: String,
+    /// How many records the viewer sees, where that says something.
+    pub visible: Option<usize>,
+    pub samples: Vec<Duration>,
 }
 
 async fn staff_list(backend: &'static str, db: Db, requests: usize) -> Result<Vec<Row>> {
@@ -119,7 +151,7 @@ async fn staff_list(backend: &'static str, db: Db, requests: usize) -> Result<Ve
             fetch(&client, &url).await?;
             samples.push(t.elapsed());
         }
-        rows.push(Row { backend, query, visible, samples });
+        rows.push(Row { backend, query: query.to_string(), visible: Some(visible), samples });
     }
     let _ = stop.send(());
     let _ = server.await;
@@ -226,13 +258,10 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
-fn print_table(rows: &[Row]) -> Result<()> {
+pub fn print_table(title: &str, rows: &[Row]) -> Result<()> {
     let mut out = std::io::stdout();
-    writeln!(
-        out,
-        "\nStaff list through the API — 5,000 staff, 500 departments in 6 levels, viewer with sub-department scope"
-    )?;
-    writeln!(out, "| backend | query | visible staff | requests | p50 ms | p95 ms | p99 ms | max ms |")?;
+    writeln!(out, "\n{title}")?;
+    writeln!(out, "| backend | query | visible | requests | p50 ms | p95 ms | p99 ms | max ms |")?;
     writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|")?;
     for row in rows {
         let mut sorted = row.samples.clone();
@@ -242,7 +271,7 @@ fn print_table(rows: &[Row]) -> Result<()> {
             "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
             row.backend,
             row.query,
-            row.visible,
+            row.visible.map_or("—".to_string(), |v| v.to_string()),
             sorted.len(),
             percentile(&sorted, 0.50),
             percentile(&sorted, 0.95),

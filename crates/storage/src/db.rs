@@ -208,6 +208,15 @@ pub(crate) trait Exec: Sync {
     }
 }
 
+/// Runs SQL text built inside this crate (bulk generation), never anything from input.
+pub(crate) async fn execute_generated(ex: &impl Exec, sql: &str) -> Result<u64> {
+    let mut conn = ex.connection().await?;
+    Ok(match conn.target() {
+        Target::Sqlite(e) => sqlx::query(AssertSqlSafe(sql.to_string())).execute(e).await?.rows_affected(),
+        Target::Postgres(e) => sqlx::query(AssertSqlSafe(sql.to_string())).execute(e).await?.rows_affected(),
+    })
+}
+
 impl Exec for Db {
     async fn connection(&self) -> Result<Conn<'_>> {
         Ok(match &self.pool {

@@ -13,6 +13,7 @@ pub mod companies;
 pub mod conversations;
 pub mod departments;
 pub mod distribution;
+pub mod generate;
 pub mod inbound;
 pub mod jobs;
 pub mod media;

@@ -1,0 +1,216 @@
+//! PERF-3 and PERF-4: the conversation list and chat-history search through the real server
+//! over a generated inbox (by default 1 M conversations and 10 M messages, 500 staff in a
+//! 5-level tree, one number per department), for a sales rep, a manager with sub-department
+//! scope and an admin.
+
+use crate::bench::Row;
+use anyhow::{Result, anyhow, bail};
+use rapport_domain::sync::SyncFilter;
+use rapport_domain::{Grant, GrantSet, Role};
+use rapport_server::{AppState, ServerConfig, hash_password};
+use rapport_storage::audit::Actor;
+use rapport_storage::departments::{self, NewDepartment};
+use rapport_storage::numbers::{self, NewNumber};
+use rapport_storage::secrets::SecretBox;
+use rapport_storage::staff::{self, NewStaff, StaffChanges};
+use rapport_storage::{Db, Scope, companies, generate, now_ms, search};
+use std::time::Instant;
+
+/// Departments per level (100 in all).
+const LEVELS: [usize; 5] = [1, 4, 12, 36, 47];
+const STAFF: usize = 500;
+const PASSWORD: &str = "bench-password";
+
+pub struct Size {
+    pub conversations: u64,
+    pub messages: u64,
+    pub requests: usize,
+}
+
+pub async fn run(backend: &'static str, db: Db, size: &Size) -> Result<Vec<Row>> {
+    let started = Instant::now();
+    let accounts = seed(&db, size).await?;
+    tracing::info!(backend, seconds = started.elapsed().as_secs_f32(), "generated the inbox");
+    let indexing = Instant::now();
+    while search::index_pending(&db).await? > 0 {}
+    tracing::info!(backend, seconds = indexing.elapsed().as_secs_f32(), "search index ready");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let config = ServerConfig { send_workers: 0, media_workers: 0, ..ServerConfig::default() };
+    let server = tokio::spawn(rapport_server::serve(listener, AppState::new(db.clone(), config), async {
+        let _ = stopped.await;
+    }));
+    let mut rows = Vec::new();
+    for (who, account) in
+        [("sales rep", &accounts.rep), ("manager, sub-departments", &accounts.manager), ("admin", &accounts.admin)]
+    {
+        let client = login(&base, account).await?;
+        rows.push(
+            time(
+                backend,
+                format!("list, first page — {who}"),
+                &client,
+                &format!("{base}/api/v1/conversations?limit=20"),
+                size.requests,
+            )
+            .await?,
+        );
+    }
+    let admin = login(&base, &accounts.admin).await?;
+    let mut cursor = String::new();
+    for _ in 0..499 {
+        let page = fetch(&admin, &format!("{base}/api/v1/conversations?limit=20&cursor={cursor}")).await?;
+        cursor = page["next_cursor"].as_str().ok_or_else(|| anyhow!("fewer than 500 pages"))?.to_string();
+    }
+    let page_500 = format!("{base}/api/v1/conversations?limit=20&cursor={cursor}");
+    rows.push(time(backend, "list, page 500 — admin".into(), &admin, &page_500, size.requests).await?);
+    let manager = login(&base, &accounts.manager).await?;
+    for (what, q) in [
+        ("search “куртка” (Russian)", "%D0%BA%D1%83%D1%80%D1%82%D0%BA%D0%B0"),
+        ("search “外套” (Chinese)", "%E5%A4%96%E5%A5%97"),
+        ("search “jacket”", "jacket"),
+    ] {
+        for (who, client) in [("manager", &manager), ("admin", &admin)] {
+            let url = format!("{base}/api/v1/search/messages?limit=20&q={q}");
+            rows.push(time(backend, format!("{what} — {who}"), client, &url, size.requests).await?);
+        }
+    }
+    let _ = stop.send(());
+    let _ = server.await;
+    db.close().await;
+    Ok(rows)
+}
+
+struct Accounts {
+    rep: String,
+    manager: String,
+    admin: String,
+}
+
+async fn seed(db: &Db, size: &Size) -> Result<Accounts> {
+    let hash = hash_password(PASSWORD).map_err(|e| anyhow!("{e}"))?;
+    let created = companies::create(
+        db,
+        "Bench Inbox",
+        companies::NewAdmin { account: "admin@inbox.bench", name: "Admin", password_hash: &hash },
+    )
+    .await?;
+    let root = departments::root(db, created.company_id).await?;
+    let scope = Scope::operator(created.company_id, root.id, &root.path);
+    let actor = Actor { company_id: created.company_id, staff_id: None, source: "bench".into() };
+    let mut levels: Vec<Vec<i64>> = vec![vec![root.id]];
+    for (depth, count) in LEVELS.iter().enumerate().skip(1) {
+        let mut level = Vec::with_capacity(*count);
+        for i in 0..*count {
+            let parents = &levels[depth - 1];
+            let name = format!("Dept {depth}.{i}");
+            let new = NewDepartment { parent_id: parents[i % parents.len()], name: &name, introduction: "" };
+            level.push(departments::create(db, &scope, &actor, new).await?.id);
+        }
+        levels.push(level);
+    }
+    let all: Vec<i64> = levels.iter().flatten().copied().collect();
+    let mut staff_ids = Vec::with_capacity(STAFF);
+    for i in 0..STAFF {
+        let (account, name) = (format!("agent{i}@inbox.bench"), format!("Agent {i}"));
+        let new = NewStaff {
+            department_id: all[i % all.len()],
+            account: &account,
+            name: &name,
+            nickname: "",
+            notes: "",
+            password_hash: &hash,
+        };
+        staff_ids.push(staff::create(db, &scope, &actor, new).await?.id);
+    }
+    let secrets = SecretBox::from_base64(&SecretBox::generate_key()).map_err(|e| anyhow!("{e}"))?;
+    let mut numbers = Vec::with_capacity(all.len());
+    for (i, department_id) in all.iter().enumerate() {
+        let phone_number_id = format!("90000{i:04}");
+        let new = NewNumber {
+            phone_number_id: &phone_number_id,
+            waba_id: "bench-waba",
+            display_phone_number: "",
+            verified_name: "",
+            access_token: "token",
+            app_secret: "secret",
+            verify_token: "",
+            owner_staff_id: None,
+            department_id: *department_id,
+            sync: SyncFilter::All,
+        };
+        numbers.push((numbers::create(db, &scope, &actor, &secrets, new).await?.id, *department_id));
+    }
+    let spec = generate::InboxSpec {
+        company_id: created.company_id,
+        numbers: &numbers,
+        staff: &staff_ids,
+        conversations: size.conversations,
+        messages: size.messages,
+        start_ms: now_ms() - size.messages as i64 * 1000,
+    };
+    generate::inbox(db, &spec).await?;
+    // A rep (responsible for their share), and the head of the first division as manager.
+    let rep = staff_ids[0];
+    let chats: GrantSet = [Grant::MenuChats].into_iter().collect();
+    let as_rep = StaffChanges { role: Some(Some(Role::SalesRep)), grants: Some(chats), ..Default::default() };
+    staff::update(db, &scope, &actor, rep, as_rep, None).await?;
+    let division = levels[1][0];
+    let (account, name) = ("boss@inbox.bench", "Boss");
+    let manager = staff::create(
+        db,
+        &scope,
+        &actor,
+        NewStaff { department_id: division, account, name, nickname: "", notes: "", password_hash: &hash },
+    )
+    .await?;
+    let as_manager =
+        StaffChanges { role: Some(Some(Role::Manager)), grants: Some(Role::Manager.preset()), ..Default::default() };
+    staff::update(db, &scope, &actor, manager.id, as_manager, None).await?;
+    Ok(Accounts { rep: "agent0@inbox.bench".into(), manager: account.into(), admin: "admin@inbox.bench".into() })
+}
+
+async fn login(base: &str, account: &str) -> Result<reqwest::Client> {
+    let client = reqwest::Client::builder().cookie_store(true).build()?;
+    let response = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"account": account, "password": PASSWORD}))
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!("login as {account} failed: {}", response.text().await?);
+    }
+    Ok(client)
+}
+
+async fn fetch(client: &reqwest::Client, url: &str) -> Result<serde_json::Value> {
+    let response = client.get(url).send().await?;
+    if !response.status().is_success() {
+        bail!("GET {url}: {}", response.status());
+    }
+    Ok(response.json().await?)
+}
+
+async fn time(
+    backend: &'static str,
+    query: String,
+    client: &reqwest::Client,
+    url: &str,
+    requests: usize,
+) -> Result<Row> {
+    for _ in 0..10 {
+        fetch(client, url).await?;
+    }
+    let mut samples = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let t = Instant::now();
+        let page = fetch(client, url).await?;
+        samples.push(t.elapsed());
+        if page["items"].as_array().is_none_or(Vec::is_empty) {
+            bail!("{query}: an empty page measures nothing");
+        }
+    }
+    Ok(Row { backend, query, visible: None, samples })
+}
