@@ -294,8 +294,8 @@ pub struct MessageView {
     pub error_code: Option<i64>,
     pub error_title: Option<String>,
     pub sent_at: String,
-    /// The message exactly as the channel delivered it.
-    #[schema(value_type = Object)]
+    /// The message exactly as the channel delivered it (`null` for internal notes).
+    #[schema(value_type = Option<Object>)]
     pub raw: serde_json::Value,
 }
 

@@ -2,7 +2,7 @@
 //! leaving colleague's customers, and each number's new-customer distribution (DIST-1).
 
 use super::extract::{ApiJson, Id};
-use super::schema::{ConversationStatus, DistributionMode};
+use super::schema::{ConversationStatus, DistributionMode, OnlyFalse};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ReadErrors, UpdateErrors};
@@ -82,7 +82,8 @@ pub struct ConversationUpdate {
     pub status: Option<String>,
     /// With `status` = `snoozed`: when the chat comes back (RFC 3339, in the future).
     pub snoozed_until: Option<String>,
-    /// `false` marks the chat "no reply needed".
+    /// `false` marks the chat "no reply needed" (it cannot be set to true: a customer message does that).
+    #[schema(value_type = Option<OnlyFalse>)]
     pub unanswered: Option<bool>,
 }
 
@@ -168,12 +169,29 @@ pub async fn hand_over(
     Ok(Json(HandOverView { conversations: moved.len() as u64 }))
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DistributionBody {
-    /// `first_responder` or `in_turn`; `null` in an answer when none is set.
+/// A number's distribution as it stands.
+#[derive(Serialize, ToSchema)]
+pub struct DistributionView {
+    /// `first_responder` or `in_turn`; `null` when none is set.
     #[schema(value_type = Option<DistributionMode>)]
     pub mode: Option<String>,
+    /// Who receives new customers, in turn order.
+    pub staff_ids: Vec<i64>,
+    /// Managers who see a chat are told of every customer message.
+    pub notify_managers: bool,
+}
+
+impl From<Distribution> for DistributionView {
+    fn from(d: Distribution) -> Self {
+        DistributionView { mode: d.mode.map(String::from), staff_ids: d.staff_ids, notify_managers: d.notify_managers }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionRequest {
+    #[schema(value_type = DistributionMode)]
+    pub mode: String,
     /// Who receives new customers, in turn order.
     #[serde(default)]
     pub staff_ids: Vec<i64>,
@@ -181,24 +199,14 @@ pub struct DistributionBody {
     pub notify_managers: Option<bool>,
 }
 
-impl From<Distribution> for DistributionBody {
-    fn from(d: Distribution) -> Self {
-        DistributionBody {
-            mode: d.mode.map(String::from),
-            staff_ids: d.staff_ids,
-            notify_managers: Some(d.notify_managers),
-        }
-    }
-}
-
 /// Who receives a number's new customers, and how.
 #[utoipa::path(get, path = "/api/v1/numbers/{id}/distribution", tag = "numbers", params(("id" = i64, Path)),
-    responses((status = 200, description = "The distribution", body = DistributionBody), ReadErrors))]
+    responses((status = 200, description = "The distribution", body = DistributionView), ReadErrors))]
 pub async fn get_distribution(
     State(state): State<AppState>,
     auth: Auth,
     Id(id): Id,
-) -> ApiResult<Json<DistributionBody>> {
+) -> ApiResult<Json<DistributionView>> {
     auth.require(Grant::MenuNumbers)?;
     Ok(Json(distribution::get(&state.db, &auth.scope, id).await?.into()))
 }
@@ -206,17 +214,17 @@ pub async fn get_distribution(
 /// Set who receives a number's new customers: everyone is offered a new chat and the first
 /// reply wins it (`first_responder`), or customers are handed out in turn (`in_turn`).
 #[utoipa::path(put, path = "/api/v1/numbers/{id}/distribution", tag = "numbers", params(("id" = i64, Path)),
-    request_body = DistributionBody,
-    responses((status = 200, description = "Saved", body = DistributionBody), UpdateErrors))]
+    request_body = DistributionRequest,
+    responses((status = 200, description = "Saved", body = DistributionView), UpdateErrors))]
 pub async fn set_distribution(
     State(state): State<AppState>,
     auth: Auth,
     Id(id): Id,
-    ApiJson(body): ApiJson<DistributionBody>,
-) -> ApiResult<Json<DistributionBody>> {
+    ApiJson(body): ApiJson<DistributionRequest>,
+) -> ApiResult<Json<DistributionView>> {
     auth.require(Grant::MenuNumbers)?;
     rapport_storage::numbers::get(&state.db, &auth.scope, id).await?;
-    let Some(mode) = body.mode.as_deref().and_then(Mode::parse) else {
+    let Some(mode) = Mode::parse(&body.mode) else {
         return Err(ApiError::invalid("mode", "must be `first_responder` or `in_turn`"));
     };
     let mut seen = std::collections::HashSet::new();

@@ -36,13 +36,13 @@ pub struct ConversationQuery {
     pub status: Option<String>,
     /// Part of the contact's name, phone or WhatsApp id (or the group's name or id).
     pub q: Option<String>,
-    /// Unanswered for at least this many minutes.
-    #[param(minimum = 0)]
+    /// Unanswered for at least this many minutes (up to ten years).
+    #[param(minimum = 0, maximum = 5_256_000)]
     pub unanswered_minutes: Option<i64>,
     /// Someone of the staff with this id replied in the chat.
     pub replied_by: Option<i64>,
-    /// Last message within this many minutes.
-    #[param(minimum = 0)]
+    /// Last message within this many minutes (up to ten years).
+    #[param(minimum = 0, maximum = 5_256_000)]
     pub within_minutes: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -51,9 +51,14 @@ pub struct ConversationQuery {
     pub limit: Option<u64>,
 }
 
+/// Ten years, in minutes: the longest age a filter takes.
+const MINUTES_MAX: i64 = 10 * 365 * 24 * 60;
+
 fn minutes(field: &'static str, value: Option<i64>) -> ApiResult<Option<i64>> {
     match value {
-        Some(m) if !(0..=10 * 365 * 24 * 60).contains(&m) => Err(ApiError::invalid(field, "must be 0 or more minutes")),
+        Some(m) if !(0..=MINUTES_MAX).contains(&m) => {
+            Err(ApiError::invalid(field, "must be between 0 and 5,256,000 minutes (ten years)"))
+        }
         other => Ok(other.map(|m| m * 60_000)),
     }
 }
@@ -145,7 +150,7 @@ pub async fn messages(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TemplateRequest {
+pub struct TemplateSend {
     /// The approved template's name.
     #[schema(min_length = 1, max_length = 512, pattern = "^[a-z0-9_]+$")]
     pub name: String,
@@ -169,7 +174,7 @@ pub enum SendRequest {
         reply_to: Option<String>,
     },
     Template {
-        template: TemplateRequest,
+        template: TemplateSend,
         reply_to: Option<String>,
     },
     Location {

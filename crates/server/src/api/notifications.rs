@@ -1,6 +1,7 @@
 //! The bell (NOTIF-1): the caller's unread notifications, dismiss, and "remind me".
 
 use super::extract::{ApiJson, Id};
+use super::schema::RemindAfter;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, UpdateErrors};
@@ -70,7 +71,7 @@ pub async fn dismiss(State(state): State<AppState>, auth: Auth, Id(id): Id) -> A
 #[serde(deny_unknown_fields)]
 pub struct RemindRequest {
     /// `15m`, `1h` or `tomorrow` (in 24 hours).
-    #[schema(example = "15m")]
+    #[schema(value_type = RemindAfter)]
     pub after: String,
 }
 

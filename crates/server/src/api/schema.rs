@@ -88,6 +88,39 @@ impl PartialSchema for DistributionMode {
 
 impl ToSchema for DistributionMode {}
 
+/// When "remind me" brings a notification back.
+pub struct RemindAfter;
+
+impl PartialSchema for RemindAfter {
+    fn schema() -> RefOr<Schema> {
+        string_enum(["15m", "1h", "tomorrow"])
+    }
+}
+
+impl ToSchema for RemindAfter {}
+
+/// Whose chats a view shows.
+pub struct ViewWho;
+
+impl PartialSchema for ViewWho {
+    fn schema() -> RefOr<Schema> {
+        string_enum(["mine", "unassigned"])
+    }
+}
+
+impl ToSchema for ViewWho {}
+
+/// A flag that can only be cleared (`false`).
+pub struct OnlyFalse;
+
+impl PartialSchema for OnlyFalse {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::Boolean).enum_values(Some([false])).into()
+    }
+}
+
+impl ToSchema for OnlyFalse {}
+
 /// Raw image bytes.
 pub struct ImageBytes;
 

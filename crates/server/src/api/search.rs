@@ -22,6 +22,7 @@ const QUERY_MAX: usize = 200;
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// The words to find (any language; at least one character).
+    #[param(min_length = 1, max_length = 200)]
     pub q: String,
     /// Conversations this staff member is responsible for.
     pub staff_id: Option<i64>,

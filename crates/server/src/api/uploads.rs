@@ -24,6 +24,7 @@ pub const MAX_UPLOAD: usize = 100 * 1024 * 1024;
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The file's name, shown to the customer for documents.
+    #[param(min_length = 1, max_length = 255)]
     pub filename: String,
 }
 

@@ -2,7 +2,7 @@
 //! finds it again beside the list.
 
 use super::extract::{ApiJson, Id};
-use super::schema::{ChatKind, ConversationStatus, NameText};
+use super::schema::{ChatKind, ConversationStatus, NameText, ViewWho};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, WriteErrors};
@@ -25,7 +25,9 @@ pub struct ViewFilters {
     #[schema(value_type = Option<ConversationStatus>)]
     pub status: Option<String>,
     /// `mine` or `unassigned`.
+    #[schema(value_type = Option<ViewWho>)]
     pub who: Option<String>,
+    #[schema(max_length = 200)]
     pub q: Option<String>,
     /// Unanswered chats only.
     pub unanswered: Option<bool>,
