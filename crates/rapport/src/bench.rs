@@ -204,31 +204,9 @@ async fn seed(db: &Db) -> Result<(String, i64)> {
     let root = departments::root(db, created.company_id).await?;
     let scope = Scope::operator(created.company_id, root.id, &root.path);
     let actor = Actor { company_id: created.company_id, staff_id: None, source: "bench".into() };
-    let mut levels: Vec<Vec<i64>> = vec![vec![root.id]];
-    for (depth, size) in LEVELS.iter().enumerate().skip(1) {
-        let mut level = Vec::with_capacity(*size);
-        for i in 0..*size {
-            let parents = &levels[depth - 1];
-            let name = format!("Dept {depth}.{i}");
-            let new = NewDepartment { parent_id: parents[i % parents.len()], name: &name, introduction: "" };
-            level.push(departments::create(db, &scope, &actor, new).await?.id);
-        }
-        levels.push(level);
-    }
+    let levels = build_tree(db, &scope, &actor, root.id, &LEVELS).await?;
     let all: Vec<i64> = levels.iter().flatten().copied().collect();
-    for i in 0..STAFF {
-        let account = format!("member{i}@bench.test");
-        let name = format!("Member {i}");
-        let new = NewStaff {
-            department_id: all[i % all.len()],
-            account: &account,
-            name: &name,
-            nickname: "",
-            notes: "",
-            password_hash: &hash,
-        };
-        staff::create(db, &scope, &actor, new).await?;
-    }
+    spread_staff(db, &scope, &actor, &all, STAFF, ("member", "bench.test"), &hash).await?;
     let division = levels[1][0];
     let viewer = "head@bench.test";
     let head = staff::create(
@@ -251,6 +229,49 @@ async fn seed(db: &Db) -> Result<(String, i64)> {
     let tree = departments::tree(db, created.company_id).await?;
     let probe = levels[2].iter().copied().find(|d| tree.is_strictly_below(*d, division)).context("no level-2 probe")?;
     Ok((viewer.to_string(), probe))
+}
+
+/// A department tree with `levels[d]` departments at depth `d` (the root is level 0), each
+/// hung under the previous level's departments in turn; answers the ids level by level.
+pub async fn build_tree(db: &Db, scope: &Scope, actor: &Actor, root: i64, levels: &[usize]) -> Result<Vec<Vec<i64>>> {
+    let mut tree: Vec<Vec<i64>> = vec![vec![root]];
+    for (depth, size) in levels.iter().enumerate().skip(1) {
+        let mut level = Vec::with_capacity(*size);
+        for i in 0..*size {
+            let parents = &tree[depth - 1];
+            let name = format!("Dept {depth}.{i}");
+            let new = NewDepartment { parent_id: parents[i % parents.len()], name: &name, introduction: "" };
+            level.push(departments::create(db, scope, actor, new).await?.id);
+        }
+        tree.push(level);
+    }
+    Ok(tree)
+}
+
+/// `count` staff spread over `departments` in turn, accounts `<prefix><i>@<domain>`; answers their ids.
+pub async fn spread_staff(
+    db: &Db,
+    scope: &Scope,
+    actor: &Actor,
+    departments: &[i64],
+    count: usize,
+    (prefix, domain): (&str, &str),
+    password_hash: &str,
+) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(count);
+    for i in 0..count {
+        let (account, name) = (format!("{prefix}{i}@{domain}"), format!("{prefix} {i}"));
+        let new = NewStaff {
+            department_id: departments[i % departments.len()],
+            account: &account,
+            name: &name,
+            nickname: "",
+            notes: "",
+            password_hash,
+        };
+        ids.push(staff::create(db, scope, actor, new).await?.id);
+    }
+    Ok(ids)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {

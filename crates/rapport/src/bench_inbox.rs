@@ -3,13 +3,13 @@
 //! 5-level tree, one number per department), for a sales rep, a manager with sub-department
 //! scope and an admin.
 
-use crate::bench::Row;
+use crate::bench::{Row, build_tree, spread_staff};
 use anyhow::{Result, anyhow, bail};
 use rapport_domain::sync::SyncFilter;
 use rapport_domain::{Grant, GrantSet, Role};
 use rapport_server::{AppState, ServerConfig, hash_password};
 use rapport_storage::audit::Actor;
-use rapport_storage::departments::{self, NewDepartment};
+use rapport_storage::departments;
 use rapport_storage::numbers::{self, NewNumber};
 use rapport_storage::secrets::SecretBox;
 use rapport_storage::staff::{self, NewStaff, StaffChanges};
@@ -100,31 +100,9 @@ async fn seed(db: &Db, size: &Size) -> Result<Accounts> {
     let root = departments::root(db, created.company_id).await?;
     let scope = Scope::operator(created.company_id, root.id, &root.path);
     let actor = Actor { company_id: created.company_id, staff_id: None, source: "bench".into() };
-    let mut levels: Vec<Vec<i64>> = vec![vec![root.id]];
-    for (depth, count) in LEVELS.iter().enumerate().skip(1) {
-        let mut level = Vec::with_capacity(*count);
-        for i in 0..*count {
-            let parents = &levels[depth - 1];
-            let name = format!("Dept {depth}.{i}");
-            let new = NewDepartment { parent_id: parents[i % parents.len()], name: &name, introduction: "" };
-            level.push(departments::create(db, &scope, &actor, new).await?.id);
-        }
-        levels.push(level);
-    }
+    let levels = build_tree(db, &scope, &actor, root.id, &LEVELS).await?;
     let all: Vec<i64> = levels.iter().flatten().copied().collect();
-    let mut staff_ids = Vec::with_capacity(STAFF);
-    for i in 0..STAFF {
-        let (account, name) = (format!("agent{i}@inbox.bench"), format!("Agent {i}"));
-        let new = NewStaff {
-            department_id: all[i % all.len()],
-            account: &account,
-            name: &name,
-            nickname: "",
-            notes: "",
-            password_hash: &hash,
-        };
-        staff_ids.push(staff::create(db, &scope, &actor, new).await?.id);
-    }
+    let staff_ids = spread_staff(db, &scope, &actor, &all, STAFF, ("agent", "inbox.bench"), &hash).await?;
     let secrets = SecretBox::from_base64(&SecretBox::generate_key()).map_err(|e| anyhow!("{e}"))?;
     let mut numbers = Vec::with_capacity(all.len());
     for (i, department_id) in all.iter().enumerate() {

@@ -81,15 +81,7 @@ pub(crate) fn visible_to(scope: &Scope) -> Cond {
             .add(responsible().eq(me))
             .add(scope.covers(scope.viewer.chat_reach(), (Numbers::Table, Numbers::DepartmentId)))
     } else {
-        let offered = Query::select()
-            .column(DistributionStaff::StaffId)
-            .from(DistributionStaff::Table)
-            .and_where(
-                Expr::col((DistributionStaff::Table, DistributionStaff::NumberId))
-                    .equals((Conversations::Table, Conversations::NumberId)),
-            )
-            .and_where(Expr::col((DistributionStaff::Table, DistributionStaff::StaffId)).eq(me))
-            .to_owned();
+        let offered = crate::distribution::offered_to(me);
         Cond::any().add(responsible().eq(me)).add(Cond::all().add(responsible().is_null()).add(Expr::exists(offered)))
     };
     Cond::all().add(Expr::col((Conversations::Table, Conversations::CompanyId)).eq(scope.company_id())).add(whose)

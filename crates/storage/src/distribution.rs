@@ -182,6 +182,19 @@ pub(crate) async fn responsible_for_new(tx: &Tx, number_id: i64, contact_id: i64
     Ok(Some(picked))
 }
 
+/// A correlated subquery: is the conversation's number offering new customers to `staff_id`?
+pub(crate) fn offered_to(staff_id: i64) -> sea_query::SelectStatement {
+    Query::select()
+        .column(DistributionStaff::StaffId)
+        .from(DistributionStaff::Table)
+        .and_where(
+            Expr::col((DistributionStaff::Table, DistributionStaff::NumberId))
+                .equals((Conversations::Table, Conversations::NumberId)),
+        )
+        .and_where(Expr::col((DistributionStaff::Table, DistributionStaff::StaffId)).eq(staff_id))
+        .to_owned()
+}
+
 /// The customer now belongs to `staff_id` (DIST-2: later chats on other numbers go to them too).
 pub(crate) async fn remember_responsible(tx: &Tx, contact_id: i64, staff_id: i64) -> Result<()> {
     tx.run(
@@ -198,15 +211,7 @@ pub(crate) async fn remember_responsible(tx: &Tx, contact_id: i64, staff_id: i64
 /// responsible. One conditional update, so under concurrent replies (on any number of
 /// instances) exactly one wins. Answers who is responsible afterwards.
 pub(crate) async fn claim_on_reply(tx: &Tx, conversation_id: i64, staff_id: i64) -> Result<Option<i64>> {
-    let offered = Query::select()
-        .column(DistributionStaff::StaffId)
-        .from(DistributionStaff::Table)
-        .and_where(
-            Expr::col((DistributionStaff::Table, DistributionStaff::NumberId))
-                .equals((Conversations::Table, Conversations::NumberId)),
-        )
-        .and_where(Expr::col((DistributionStaff::Table, DistributionStaff::StaffId)).eq(staff_id))
-        .to_owned();
+    let offered = offered_to(staff_id);
     let claimed = tx
         .run(
             Query::update()

@@ -1,7 +1,7 @@
 //! Who answers which customer: conversation assignment and state (INBOX-5), handing over a
 //! leaving colleague's customers, and each number's new-customer distribution (DIST-1).
 
-use super::extract::{ApiJson, Id};
+use super::extract::{ApiJson, Id, time_ms};
 use super::schema::{ConversationStatus, DistributionMode, OnlyFalse};
 use crate::AppState;
 use crate::auth::Auth;
@@ -16,8 +16,6 @@ use rapport_storage::assignment::{self, State as ConversationState};
 use rapport_storage::distribution::{self, Distribution};
 use rapport_storage::{StorageError, now_ms, staff};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
 /// Assigning is for managers and for staff without a conversation role (administrators);
@@ -103,15 +101,7 @@ pub async fn update(
         return Err(ApiError::forbidden("quality control reads conversations but never changes them"));
     }
     let now = now_ms();
-    let snoozed_until = body
-        .snoozed_until
-        .as_deref()
-        .map(|text| {
-            OffsetDateTime::parse(text, &Rfc3339)
-                .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-                .map_err(|_| ApiError::invalid("snoozed_until", "must be a time such as 2026-11-21T15:00:00Z"))
-        })
-        .transpose()?;
+    let snoozed_until = body.snoozed_until.as_deref().map(|text| time_ms("snoozed_until", text)).transpose()?;
     let new_state = match (body.status.as_deref(), snoozed_until) {
         (None, None) => None,
         (Some("open"), None) => Some(ConversationState::Open),

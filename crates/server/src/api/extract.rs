@@ -62,6 +62,13 @@ pub struct Paging {
     pub limit: Option<u64>,
 }
 
+/// An RFC 3339 time from the request, in ms since the epoch; a clear error naming `field`.
+pub fn time_ms(field: &'static str, text: &str) -> Result<i64, ApiError> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+        .map_err(|_| ApiError::invalid(field, "must be a time such as 2026-11-21T09:00:00Z"))
+}
+
 impl Paging {
     pub fn cursor(&self) -> Result<Option<i64>, ApiError> {
         match self.cursor.as_deref().filter(|c| !c.is_empty()) {

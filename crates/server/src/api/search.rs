@@ -1,6 +1,6 @@
 //! `GET /api/v1/search/messages`: chat history search (INBOX-4).
 
-use super::extract::{ApiQuery, Paging};
+use super::extract::{ApiQuery, Paging, time_ms};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -11,8 +11,6 @@ use rapport_domain::Grant;
 use rapport_domain::snippet::{CONTEXT, snippet};
 use rapport_storage::search::{self, Hit, SearchFilter};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
 
 const QUERY_MAX: usize = 200;
@@ -73,14 +71,7 @@ impl SearchHit {
 }
 
 fn time(field: &'static str, value: Option<&str>) -> ApiResult<Option<i64>> {
-    value
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            OffsetDateTime::parse(v, &Rfc3339)
-                .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-                .map_err(|_| ApiError::invalid(field, "must be a time such as 2026-11-21T09:00:00Z"))
-        })
-        .transpose()
+    value.filter(|v| !v.is_empty()).map(|v| time_ms(field, v)).transpose()
 }
 
 impl SearchQuery {
