@@ -375,6 +375,8 @@ pub async fn send(
         },
     )
     .await?;
+    // Answer with the message as queued: read it before a send worker can take it.
+    let message = conversations::message(&state.db, auth.scope.company_id(), message_id).await?;
     state.outbox.queued();
     // A reply may have claimed an unclaimed chat: those it was offered to must see it go.
     let offered = match conversation.responsible_staff_id {
@@ -387,7 +389,6 @@ pub async fn send(
     };
     let changes = [(conversation.id, EventKind::Message)];
     state.config.live.changed_for(&state.db, auth.scope.company_id(), &changes, &offered).await;
-    let message = conversations::message(&state.db, auth.scope.company_id(), message_id).await?;
     Ok((StatusCode::CREATED, Json(message.into())))
 }
 
