@@ -82,4 +82,31 @@ describe("inbox", () => {
     const sent = await (await fetch(`${simulator.url}/simulator/sent`)).json();
     assert.deepEqual(sent.map((m) => [m.to, m.text]), [["447700900777", "Yes, it is. Shall I reserve one?"]]);
   });
+
+  test("the responsible agent sees the customer card, quotes the customer's message and reacts to it", async () => {
+    const [ana] = agents;
+    const card = ana.locator("aside.contact-card");
+    await card.getByRole("heading", { name: "Jane Customer" }).waitFor();
+    assert.match(await card.innerText(), /447700900777/);
+    assert.match(await card.locator("[data-card-responsible]").innerText(), /Ana/);
+    const question = ana.locator(".bubble:not(.out)", { hasText: "Is the red bag in stock?" });
+    await question.hover();
+    await question.getByRole("button", { name: "Reply" }).click();
+    await ana.locator("[data-replying]", { hasText: "Is the red bag in stock?" }).waitFor();
+    await ana.getByLabel("Write a reply…").fill("The red one, yes.");
+    await ana.getByRole("button", { name: "Send" }).click();
+    await expectToast(ana, "Message queued");
+    await ana.locator(".bubble.out", { hasText: "The red one, yes." }).locator("blockquote", { hasText: "Is the red bag in stock?" }).waitFor();
+    const quoted = ana.locator(".bubble:not(.out)", { hasText: "Is the red bag in stock?" });
+    await quoted.hover();
+    await quoted.getByRole("button", { name: "React with 👍" }).click();
+    await expectToast(ana, "Reaction sent");
+    await ana.locator(".bubble:not(.out)", { hasText: "Is the red bag in stock?" }).locator(".reactions", { hasText: "👍" }).waitFor({ timeout: 10000 });
+    const sent = await (await fetch(`${simulator.url}/simulator/sent`)).json();
+    const reply = sent.find((m) => m.text === "The red one, yes.");
+    const reaction = sent.find((m) => m.type === "reaction");
+    assert.ok(reply?.reply_to, "the reply quotes the customer's message");
+    assert.equal(reaction?.emoji, "👍");
+    assert.equal(reaction?.to, "447700900777");
+  });
 });

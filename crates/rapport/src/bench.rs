@@ -38,6 +38,23 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         requests: usize,
     },
+    /// PERF-2: customers' webhooks at a fixed rate while an agent's live WebSocket is open;
+    /// the time from each webhook to its frame. SQLite, PostgreSQL when a URL is given, and
+    /// the NATS bus when its URL is given.
+    Live {
+        #[arg(long, env = "RAPPORT_TEST_POSTGRES_URL")]
+        postgres_url: Option<String>,
+        #[arg(long, env = "RAPPORT_TEST_NATS_URL")]
+        nats_url: Option<String>,
+        /// Webhooks per second.
+        #[arg(long, default_value_t = 1000)]
+        rate: u64,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Sockets of colleagues who see none of the chats, open beside the agent's.
+        #[arg(long, default_value_t = 100)]
+        idle_sockets: usize,
+    },
     /// PERF-1: signed webhooks at increasing concurrency against the real server; SQLite, and
     /// PostgreSQL when a URL is given.
     Webhooks {
@@ -80,6 +97,23 @@ pub async fn run(command: BenchCommand) -> Result<()> {
                 "Inbox through the API — {conversations} conversations, {messages} messages, 500 staff in 5 levels, 20 per page"
             );
             print_table(&title, &rows)
+        }
+        BenchCommand::Live { postgres_url, nats_url, rate, seconds, idle_sockets } => {
+            use crate::bench_live::{Settings, run};
+            use rapport_server::live::Live;
+            let settings = Settings { rate, seconds, idle_sockets };
+            let mut rows =
+                vec![run("SQLite", "in process", testing::sqlite().await?, Live::in_process(), &settings).await?];
+            if let Some(url) = &nats_url {
+                let nats = Live::nats(url).await.map_err(|e| anyhow!("NATS at {url}: {e}"))?;
+                rows.push(run("SQLite", "NATS", testing::sqlite().await?, nats, &settings).await?);
+            }
+            if let Some(url) = postgres_url {
+                let schema = format!("rapport_bench_live_{}", std::process::id());
+                let pg = Db::connect_postgres_schema(&url, &schema).await?;
+                rows.push(run("PostgreSQL", "in process", pg, Live::in_process(), &settings).await?);
+            }
+            crate::bench_live::print(&rows, &settings)
         }
         BenchCommand::Webhooks { postgres_url, seconds, concurrency } => {
             let mut figures =
@@ -274,7 +308,7 @@ pub async fn spread_staff(
     Ok(ids)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }

@@ -67,14 +67,23 @@ pub async fn run(backend: &'static str, db: Db, size: &Size) -> Result<Vec<Row>>
     let page_500 = format!("{base}/api/v1/conversations?limit=20&cursor={cursor}");
     rows.push(time(backend, "list, page 500 — admin".into(), &admin, &page_500, size.requests).await?);
     let manager = login(&base, &accounts.manager).await?;
+    // Common words in each language, a Chinese word of two characters (below the trigram
+    // index's reach: scanned newest first) and a rare one (a message number, ~100 matches).
     for (what, q) in [
-        ("search “куртка” (Russian)", "%D0%BA%D1%83%D1%80%D1%82%D0%BA%D0%B0"),
-        ("search “外套” (Chinese)", "%E5%A4%96%E5%A5%97"),
+        ("search “куртка” (Russian)", "куртка"),
+        ("search “外套” (Chinese, 2 characters)", "外套"),
+        ("search “还有货” (Chinese)", "还有货"),
+        ("search “áo khoác” (Vietnamese)", "áo khoác"),
+        ("search “geaca” (Romanian)", "geaca"),
         ("search “jacket”", "jacket"),
+        ("search “#12345” (rare)", "#12345"),
     ] {
         for (who, client) in [("manager", &manager), ("admin", &admin)] {
-            let url = format!("{base}/api/v1/search/messages?limit=20&q={q}");
-            rows.push(time(backend, format!("{what} — {who}"), client, &url, size.requests).await?);
+            let url = reqwest::Url::parse_with_params(
+                &format!("{base}/api/v1/search/messages"),
+                [("limit", "20"), ("q", q)],
+            )?;
+            rows.push(time(backend, format!("{what} — {who}"), client, url.as_str(), size.requests).await?);
         }
     }
     let _ = stop.send(());

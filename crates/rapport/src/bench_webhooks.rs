@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const APP_SECRET: &str = "bench-app-secret";
+pub const APP_SECRET: &str = "bench-app-secret";
 const CUSTOMERS: u64 = 2_000;
 
 pub struct Figures {
@@ -35,7 +35,7 @@ pub struct LoadRow {
 }
 
 /// A company with one connected number; answers its phone number id and routing target.
-async fn setup(db: &Db, secrets: &rapport_storage::secrets::SecretBox, tag: &str) -> Result<(String, Target)> {
+pub async fn setup(db: &Db, secrets: &rapport_storage::secrets::SecretBox, tag: &str) -> Result<(String, Target)> {
     let hash = hash_password("bench-password").map_err(|e| anyhow!("{e}"))?;
     let created = companies::create(
         db,
@@ -102,7 +102,7 @@ fn payload(i: u64, phone_number_id: &str, run: &str) -> Value {
     )
 }
 
-fn envelope(phone_number_id: &str, mut value: Value) -> Value {
+pub fn envelope(phone_number_id: &str, mut value: Value) -> Value {
     value["messaging_product"] = json!("whatsapp");
     value["metadata"] = json!({"display_phone_number": "447700900000", "phone_number_id": phone_number_id});
     json!({"object": "whatsapp_business_account", "entry": [{"id": "900", "changes": [{"field": "messages", "value": value}]}]})

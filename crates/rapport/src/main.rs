@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_inbox;
+mod bench_live;
 mod bench_webhooks;
 mod config;
 mod demo;

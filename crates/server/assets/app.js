@@ -107,14 +107,17 @@ function showFormError(form, result) {
 async function sendComposed(form) {
   const files = [...(form.elements.namedItem("files")?.files || [])];
   const text = form.elements.namedItem("text").value.trim();
+  // Quoting a message (reply-to) goes with the text, or with the first attachment.
+  const replyTo = form.elements.namedItem("reply_to")?.value || undefined;
   if (files.length > 5) return showFormError(form, { data: { error: { message: form.dataset.tooMany } } });
-  if (!files.length) return api("POST", form.dataset.api, { type: "text", text });
+  if (!files.length) return api("POST", form.dataset.api, { type: "text", text, reply_to: replyTo });
   let last;
   for (const [i, file] of files.entries()) {
     const uploaded = await api("POST", `/api/v1/uploads?filename=${encodeURIComponent(file.name)}`, file, file.type);
     if (!uploaded.ok) return uploaded;
     const message = { type: uploaded.data.kind, upload_id: uploaded.data.id };
     if (i === 0 && text && !["audio", "sticker"].includes(uploaded.data.kind)) message.caption = text;
+    if (i === 0 && replyTo && uploaded.data.kind !== "sticker") message.reply_to = replyTo;
     last = await api("POST", form.dataset.api, message);
     if (!last.ok) return last;
   }
@@ -143,6 +146,7 @@ async function submitForm(event) {
     const result = await api(form.dataset.method || "POST", form.dataset.api, body);
     if (!result.ok) return showFormError(form, result);
     if (form.dataset.redirect) return location.assign(form.dataset.redirect);
+    if (form.dataset.openChat !== undefined) return location.assign(`/chats?c=${result.data.id}`);
     form.closest("dialog")?.close();
     toastAfterReload(form.dataset.success);
   } finally {
@@ -198,6 +202,17 @@ function openDialog(trigger) {
   dialog.showModal();
 }
 
+// Reply-to: the composer quotes the chosen message until it is sent or the quote is dropped.
+function startReply(wamid, quote) {
+  const form = document.querySelector("form[data-compose]");
+  if (!form) return;
+  form.elements.namedItem("reply_to").value = wamid;
+  const bar = form.querySelector("[data-replying]");
+  bar.querySelector("[data-replying-quote]").textContent = quote.length > 80 ? `${quote.slice(0, 80)}…` : quote;
+  bar.hidden = !wamid;
+  if (wamid) form.elements.namedItem("text").focus();
+}
+
 async function loadMe(form) {
   const result = await api("GET", "/api/v1/me");
   if (!result.ok) return;
@@ -228,6 +243,13 @@ document.addEventListener("click", async (event) => {
   if (target.dataset.logout !== undefined) {
     await api("POST", "/api/v1/auth/logout");
     return location.assign("/login");
+  }
+  if (target.dataset.reply) return startReply(target.dataset.reply, target.dataset.quote);
+  if (target.dataset.cancelReply !== undefined) return startReply("", "");
+  if (target.dataset.react) {
+    const body = { type: "reaction", message_id: target.dataset.react, emoji: target.dataset.emoji };
+    const result = await api("POST", target.dataset.api, body);
+    return result.ok ? toast(document.querySelector("[data-reacted]")?.dataset.reacted, "success") : toast(errorMessage(result), "error");
   }
   if (target.dataset.patch) {
     const body = JSON.parse(target.dataset.body || "{}");
@@ -322,8 +344,8 @@ function startLive() {
     const here = document.querySelector("[data-live]");
     const bubbles = document.getElementById("bubbles");
     const atBottom = !bubbles || bubbles.scrollHeight - bubbles.scrollTop - bubbles.clientHeight < 40;
-    const parts = [".chat-list", "#bubbles", ".chat-head"];
-    if (parts.every((part) => here.querySelector(part) && next.querySelector(part))) {
+    const parts = [".chat-list", "#bubbles", ".chat-head", ".contact-card"].filter((part) => next.querySelector(part));
+    if (parts.length > 2 && parts.every((part) => here.querySelector(part))) {
       // Only what changed is replaced, so a control being used (the assignee list) stays put.
       for (const part of parts) {
         const fresh = next.querySelector(part);

@@ -164,6 +164,14 @@ fn refusal(reason: &'static str) -> ApiError {
         "department_has_contacts" => {
             ApiError::conflict(reason, "the department still has customers; move them to another department first")
         }
+        "number_not_found" => ApiError::invalid("number_id", "no such connected number in the company"),
+        "number_not_usable" => {
+            ApiError::invalid("number_id", "you may not write from this number (or it is not connected)")
+        }
+        "number_required" => ApiError::invalid(
+            "number_id",
+            "choose the number to write from: you have several and none is set as the one to write first from",
+        ),
         "conversation_taken" => {
             ApiError::conflict(reason, "another colleague answered this new customer first; the chat is theirs now")
         }

@@ -50,6 +50,8 @@ pub struct StaffView {
     pub created_at: String,
     /// Where the avatar image is served, when there is one.
     pub avatar_url: Option<String>,
+    /// The number this person writes to customers first from (DIST-4).
+    pub first_number_id: Option<i64>,
 }
 
 impl From<StaffMember> for StaffView {
@@ -70,6 +72,7 @@ impl From<StaffMember> for StaffView {
             role: s.role,
             creator_id: s.creator_id,
             creator_name: s.creator_name,
+            first_number_id: s.first_number_id,
         }
     }
 }

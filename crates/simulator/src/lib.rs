@@ -240,7 +240,8 @@ async fn control_sent(State(shared): State<Arc<Shared>>) -> Json<Value> {
         .iter()
         .filter_map(|r| {
             let wamid = r.accepted_as.as_ref()?;
-            Some(json!({"to": r.body["to"], "type": r.body["type"], "text": r.body["text"]["body"], "wamid": wamid}))
+            Some(json!({"to": r.body["to"], "type": r.body["type"], "text": r.body["text"]["body"], "wamid": wamid,
+                "reply_to": r.body["context"]["message_id"], "emoji": r.body["reaction"]["emoji"]}))
         })
         .collect();
     Json(Value::Array(sent))

@@ -34,6 +34,9 @@ pub struct ConversationRow {
     /// The number's state and account, for sending.
     pub number_status: String,
     pub number_waba_id: String,
+    /// The number as customers see it.
+    pub number_display: String,
+    pub responsible_name: Option<String>,
 }
 
 fn select() -> SelectStatement {
@@ -57,6 +60,8 @@ fn select() -> SelectStatement {
     .expr_as(Expr::col((Contacts::Table, Contacts::WaId)), Alias::new("contact_wa_id"))
     .expr_as(Expr::col((Numbers::Table, Numbers::Status)), Alias::new("number_status"))
     .expr_as(Expr::col((Numbers::Table, Numbers::WabaId)), Alias::new("number_waba_id"))
+    .expr_as(Expr::col((Numbers::Table, Numbers::DisplayPhoneNumber)), Alias::new("number_display"))
+    .expr_as(Expr::col((Alias::new("responsible"), Staff::Name)), Alias::new("responsible_name"))
     .from(Conversations::Table)
     .left_join(
         Contacts::Table,
@@ -65,6 +70,13 @@ fn select() -> SelectStatement {
     .inner_join(
         Numbers::Table,
         Expr::col((Numbers::Table, Numbers::Id)).equals((Conversations::Table, Conversations::NumberId)),
+    )
+    .join_as(
+        sea_query::JoinType::LeftJoin,
+        Staff::Table,
+        Alias::new("responsible"),
+        Expr::col((Alias::new("responsible"), Staff::Id))
+            .equals((Conversations::Table, Conversations::ResponsibleStaffId)),
     );
     q
 }
@@ -153,17 +165,18 @@ pub async fn list(
 ) -> Result<ConversationPage> {
     let now = crate::now_ms();
     let col = |c: Conversations| Expr::col((Conversations::Table, c));
-    let activity = || Expr::expr(Func::coalesce([col(Conversations::LastMessageAt), Expr::value(0)]));
+    // Literally the expression the activity indexes are built on (a bound 0 would not match).
+    let activity = || Expr::cust("COALESCE(conversations.last_message_at, 0)");
     let mut q = select();
     q.cond_where(visible_to(scope))
         .order_by_expr(activity(), Order::Desc)
         .order_by((Conversations::Table, Conversations::Id), Order::Desc)
         .limit(limit + 1);
     if let Some(after) = after {
-        q.cond_where(
-            Cond::any()
-                .add(activity().lt(after.at))
-                .add(Cond::all().add(activity().eq(after.at)).add(col(Conversations::Id).lt(after.id))),
+        // A row-value comparison, so the index on (activity, id) seeks straight to the page.
+        q.and_where(
+            Expr::tuple([activity(), col(Conversations::Id)])
+                .lt(Expr::tuple([Expr::value(after.at), Expr::value(after.id)])),
         );
     }
     match filter.groups {

@@ -207,6 +207,31 @@ pub(crate) async fn remember_responsible(tx: &Tx, contact_id: i64, staff_id: i64
     Ok(())
 }
 
+/// Writing first (DIST-4): a chat nobody answers goes to the customer's responsible person,
+/// or to the staff member who starts it (who then also becomes the customer's).
+pub(crate) async fn take_if_nobodys(tx: &Tx, conversation_id: i64, contact_id: i64, staff_id: i64) -> Result<()> {
+    let (customers,): (Option<i64>,) = tx
+        .one(
+            Query::select()
+                .column(Contacts::ResponsibleStaffId)
+                .from(Contacts::Table)
+                .and_where(Expr::col(Contacts::Id).eq(contact_id)),
+        )
+        .await?;
+    tx.run(
+        Query::update()
+            .table(Conversations::Table)
+            .value(Conversations::ResponsibleStaffId, customers.unwrap_or(staff_id))
+            .and_where(Expr::col(Conversations::Id).eq(conversation_id))
+            .and_where(Expr::col(Conversations::ResponsibleStaffId).is_null()),
+    )
+    .await?;
+    if customers.is_none() {
+        remember_responsible(tx, contact_id, staff_id).await?;
+    }
+    Ok(())
+}
+
 /// First responder: a reply from someone the unclaimed chat is offered to makes them
 /// responsible. One conditional update, so under concurrent replies (on any number of
 /// instances) exactly one wins. Answers who is responsible afterwards.

@@ -90,7 +90,7 @@ pub async fn inbox(db: &Db, spec: &InboxSpec<'_>) -> Result<()> {
                  ({phrases}) || ' #' || n, CASE WHEN n % 2 = 0 THEN 'read' END, CASE WHEN n % 2 = 0 THEN 3 ELSE 0 END, \
                  '{{}}', {start} + n * 1000, {start} + n * 1000",
                 start = spec.start_ms,
-                phrases = case_text(&PHRASES, &format!("(((n - 1) / {c}) % {})", PHRASES.len())),
+                phrases = case_text(&PHRASES, &format!("(((n - 1) / {c} + n - 1) % {})", PHRASES.len())),
             ),
         ),
     ];
@@ -112,8 +112,10 @@ fn case_of(values: impl Iterator<Item = i64>, len: i64) -> String {
 }
 
 /// `CASE <index> WHEN 0 THEN 'text' ... END` over fixed phrases (quotes doubled). The index is
-/// the message's round in its conversation, so every conversation gets every phrase in turn
-/// (a plain `n % len` would tie phrases to numbers and so to departments).
+/// the message's round in its conversation plus its position, so every conversation gets every
+/// phrase in turn and any ten consecutive messages hold all ten phrases (a plain `n % len`
+/// would tie phrases to numbers and so to departments; the round alone would put a million
+/// messages of one phrase side by side).
 fn case_text(texts: &[&str], index: &str) -> String {
     let arms: String =
         texts.iter().enumerate().map(|(i, t)| format!(" WHEN {i} THEN '{}'", t.replace('\'', "''"))).collect();

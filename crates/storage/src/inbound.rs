@@ -244,7 +244,7 @@ async fn group_conversation(tx: &Tx, target: &Target, group: &str, now: i64) -> 
     Ok(find_or_create_conversation(tx, target, (Conversations::GroupId, group.into()), now).await?.0)
 }
 
-async fn find_or_create_conversation(
+pub(crate) async fn find_or_create_conversation(
     tx: &Tx,
     target: &Target,
     (party, value): (Conversations, sea_query::Value),

@@ -30,6 +30,7 @@ pub mod testing;
 pub mod throttle;
 pub mod uploads;
 pub mod views;
+pub mod write_first;
 
 pub use db::{Backend, Db, Tx};
 pub use error::StorageError;

@@ -36,7 +36,7 @@ pub struct NewSend<'a> {
 }
 
 /// How a queued message's wamid starts until Meta assigns the real one.
-pub(crate) const PLACEHOLDER_PREFIX: &str = "local:";
+pub const PLACEHOLDER_PREFIX: &str = "local:";
 
 /// Queues a message; answers the message's id. Until Meta assigns one, its wamid is a local
 /// placeholder (`local:...`). The placeholder also travels with the send as Meta's
@@ -69,7 +69,8 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
         text: send.text.map(String::from),
         media: None,
         reply_to: send.reply_to.map(String::from),
-        target: None,
+        // A reaction names its message in Meta's body; kept so the chat shows it there.
+        target: payload["reaction"]["message_id"].as_str().map(String::from),
         raw: payload.clone(),
     };
     let row = MessageRow {

@@ -40,6 +40,7 @@ pub enum Staff {
     Grants,
     CreatorId,
     CreatedAt,
+    FirstNumberId,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::schema::{Contacts, Conversations, Messages, Numbers};
 use crate::scope::{Scope, escape_like};
 use crate::{Db, Page};
-use sea_query::{Alias, Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query, SimpleExpr};
+use sea_query::{Alias, Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query};
 
 /// Trigram indexes cannot help below three characters; shorter queries scan.
 const TRIGRAM: usize = 3;
@@ -55,8 +55,57 @@ pub async fn messages(
     before: Option<i64>,
     limit: u64,
 ) -> Result<Page<Hit>> {
+    let text = filter.q.trim();
+    let like = || {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        Func::lower(Expr::col((Messages::Table, Messages::Text))).like(LikeExpr::new(pattern).escape('\\'))
+    };
+    let indexed = db.backend() == Backend::Sqlite && text.chars().count() >= TRIGRAM;
+    if !indexed {
+        // PostgreSQL's trigram index serves LIKE itself; on SQLite a query too short for
+        // trigrams scans newest first, which stops early for any common word.
+        let mut q = hits(Source::Messages, scope, filter, before, limit);
+        q.and_where(like());
+        return Ok(Page::from_rows(db.all(&q).await?, limit, |h: &Hit| h.message_id));
+    }
+    // SQLite: the messages stored since the indexer last ran are scanned, the rest found in
+    // the FTS5 index walked newest first. The indexer may move between the two queries, so
+    // a message can come from both: keep it once.
+    let mut tail = hits(Source::Messages, scope, filter, before, limit);
+    tail.and_where(like()).and_where(
+        Expr::col((Messages::Table, Messages::Id)).gt(Expr::cust("(SELECT indexed_up_to FROM search_watermark)")),
+    );
+    let mut rows: Vec<Hit> = db.all(&tail).await?;
+    if rows.len() as u64 <= limit {
+        let mut q = hits(Source::Index, scope, filter, before, limit);
+        q.and_where(Expr::cust_with_values("messages_fts MATCH ?", [format!("\"{}\"", text.replace('"', "\"\""))]));
+        rows.extend(db.all::<Hit>(&q).await?);
+        rows.sort_by_key(|h| std::cmp::Reverse(h.message_id));
+        rows.dedup_by_key(|h| h.message_id);
+    }
+    Ok(Page::from_rows(rows, limit, |h: &Hit| h.message_id))
+}
+
+/// Where the candidate messages come from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Messages,
+    /// SQLite's FTS5 table, walked by rowid (the message id) newest first.
+    Index,
+}
+
+/// Up to `limit + 1` messages in the viewer's search scope with the filter's conditions, newest
+/// first; the caller adds the text condition.
+fn hits(
+    source: Source,
+    scope: &Scope,
+    filter: &SearchFilter,
+    before: Option<i64>,
+    limit: u64,
+) -> sea_query::SelectStatement {
     let m = |c: Messages| Expr::col((Messages::Table, c));
     let c = |col: Conversations| Expr::col((Conversations::Table, col));
+    let fts = Alias::new("messages_fts");
     let mut q = Query::select();
     q.expr_as(m(Messages::Id), Alias::new("message_id"))
         .expr_as(m(Messages::ConversationId), Alias::new("conversation_id"))
@@ -66,22 +115,40 @@ pub async fn messages(
         .expr_as(c(Conversations::NumberId), Alias::new("number_id"))
         .expr_as(Expr::col((Contacts::Table, Contacts::Name)), Alias::new("contact_name"))
         .expr_as(c(Conversations::GroupName), Alias::new("group_name"))
-        .expr_as(c(Conversations::GroupId), Alias::new("group_id"))
-        .from(Messages::Table)
-        .inner_join(Conversations::Table, c(Conversations::Id).equals((Messages::Table, Messages::ConversationId)))
-        .inner_join(
-            Numbers::Table,
-            Expr::col((Numbers::Table, Numbers::Id)).equals((Conversations::Table, Conversations::NumberId)),
-        )
+        .expr_as(c(Conversations::GroupId), Alias::new("group_id"));
+    // CROSS JOIN fixes SQLite's join order: messages (or the FTS index, walked by id) on the
+    // outside, newest first, so the LIMIT stops the walk early. Left free, SQLite's planner
+    // prefers to start from an index on the company or the conversation and sort every match.
+    // For PostgreSQL it is an inner join like any other. The company is checked on the
+    // conversation (a message's company is its conversation's) so that no index on messages
+    // but the primary key is tempting.
+    let order_id = match source {
+        Source::Messages => {
+            q.from(Messages::Table);
+            Expr::col((Messages::Table, Messages::Id))
+        }
+        Source::Index => {
+            q.from(fts.clone())
+                .cross_join(Messages::Table)
+                .and_where(m(Messages::Id).equals((fts.clone(), Alias::new("rowid"))));
+            Expr::col((fts.clone(), Alias::new("rowid")))
+        }
+    };
+    q.cross_join(Conversations::Table)
+        .cross_join(Numbers::Table)
+        .and_where(c(Conversations::Id).equals((Messages::Table, Messages::ConversationId)))
+        .and_where(Expr::col((Numbers::Table, Numbers::Id)).equals((Conversations::Table, Conversations::NumberId)))
         .left_join(
             Contacts::Table,
             Expr::col((Contacts::Table, Contacts::Id)).equals((Conversations::Table, Conversations::ContactId)),
         )
-        .and_where(m(Messages::CompanyId).eq(scope.company_id()))
+        .and_where(c(Conversations::CompanyId).eq(scope.company_id()))
         .and_where(m(Messages::Text).is_not_null())
-        .and_where(text_matches(db.backend(), filter.q.trim()))
-        .order_by((Messages::Table, Messages::Id), Order::Desc)
+        .order_by_expr(order_id.clone(), Order::Desc)
         .limit(limit + 1);
+    if let Some(before) = before {
+        q.and_where(order_id.lt(before));
+    }
     if filter.subordinates {
         q.cond_where(crate::conversations::visible_to(scope));
     } else {
@@ -91,9 +158,6 @@ pub async fn messages(
                 .add(Expr::col((Numbers::Table, Numbers::OwnerStaffId)).eq(me))
                 .add(c(Conversations::ResponsibleStaffId).eq(me)),
         );
-    }
-    if let Some(before) = before {
-        q.and_where(m(Messages::Id).lt(before));
     }
     if let Some(staff_id) = filter.staff_id {
         q.and_where(c(Conversations::ResponsibleStaffId).eq(staff_id));
@@ -114,40 +178,7 @@ pub async fn messages(
     if let Some(until) = filter.until_ms {
         q.and_where(m(Messages::SentAt).lt(until));
     }
-    Ok(Page::from_rows(db.all(&q).await?, limit, |h: &Hit| h.message_id))
-}
-
-/// The backend-specific text condition.
-fn text_matches(backend: Backend, text: &str) -> SimpleExpr {
-    let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
-    match backend {
-        Backend::Sqlite => {
-            // FTS5 with the trigram tokenizer: a quoted phrase for the index, LIKE (which
-            // FTS5 also answers, by scanning) when the text is too short for trigrams.
-            let (condition, value) = if text.chars().count() >= TRIGRAM {
-                ("messages_fts MATCH ?", format!("\"{}\"", text.replace('"', "\"\"")))
-            } else {
-                ("text LIKE ? ESCAPE '\\'", pattern.clone())
-            };
-            let indexed = Expr::col((Messages::Table, Messages::Id)).in_subquery(
-                Query::select()
-                    .expr(Expr::cust("rowid"))
-                    .from(Alias::new("messages_fts"))
-                    .and_where(Expr::cust_with_values(condition, [value]))
-                    .to_owned(),
-            );
-            // Messages stored since the indexer last ran.
-            let not_yet_indexed = Expr::col((Messages::Table, Messages::Id))
-                .gt(Expr::cust("(SELECT indexed_up_to FROM search_watermark)"))
-                .and(
-                    Func::lower(Expr::col((Messages::Table, Messages::Text))).like(LikeExpr::new(pattern).escape('\\')),
-                );
-            indexed.or(not_yet_indexed)
-        }
-        Backend::Postgres => {
-            Func::lower(Expr::col((Messages::Table, Messages::Text))).like(LikeExpr::new(pattern).escape('\\'))
-        }
-    }
+    q
 }
 
 /// SQLite: adds the messages stored since the last run to the search index, one batch per

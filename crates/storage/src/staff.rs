@@ -31,6 +31,8 @@ pub struct StaffMember {
     pub creator_name: Option<String>,
     pub created_at: i64,
     pub avatar_updated_at: Option<i64>,
+    /// The number this person writes to customers first from (DIST-4).
+    pub first_number_id: Option<i64>,
 }
 
 impl StaffMember {
@@ -67,6 +69,7 @@ fn select() -> SelectStatement {
         (Staff::Table, Staff::Grants),
         (Staff::Table, Staff::CreatorId),
         (Staff::Table, Staff::CreatedAt),
+        (Staff::Table, Staff::FirstNumberId),
     ])
     .expr_as(Expr::col((Departments::Table, Departments::Name)), Alias::new("department_name"))
     .expr_as(Expr::col((creator.clone(), Staff::Name)), Alias::new("creator_name"))

@@ -17,6 +17,7 @@ mod staff;
 mod templates;
 mod uploads;
 pub(crate) mod views;
+mod write_first;
 
 use crate::AppState;
 use axum::Json;
@@ -77,7 +78,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list))
         .routes(routes!(numbers::list, numbers::create))
         .routes(routes!(numbers::get_one, numbers::update, numbers::disconnect))
-        .routes(routes!(conversations::list))
+        .routes(routes!(conversations::list, write_first::start))
+        .routes(routes!(write_first::chat_numbers))
+        .routes(routes!(write_first::set_first_number))
         .routes(routes!(conversations::messages, conversations::send))
         .routes(routes!(conversations::add_note))
         .routes(routes!(live::live))

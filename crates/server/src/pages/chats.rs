@@ -17,6 +17,7 @@ use rapport_storage::conversations::{self, ConversationFilter, ConversationRow, 
 use rapport_storage::now_ms;
 use serde::Deserialize;
 use serde_json::Value;
+use std::collections::HashMap;
 
 #[derive(Deserialize, Default)]
 pub struct Params {
@@ -111,6 +112,10 @@ pub struct ChatItem {
 /// One message as the chat shows it.
 pub struct Bubble {
     pub id: i64,
+    /// Meta's id, to reply or react to; empty while a send is queued and for notes.
+    pub wamid: String,
+    /// The reactions on this message (customer's and ours), newest per side.
+    pub reactions: String,
     pub outbound: bool,
     /// An internal note, never sent.
     pub note: bool,
@@ -145,6 +150,17 @@ pub struct Open {
     pub responsible: Option<i64>,
     pub status: String,
     pub unanswered: bool,
+    /// The customer card beside the chat (direct chats).
+    pub card: Option<Card>,
+}
+
+/// What the agent knows of the customer while chatting (CONT-6's card, in short).
+pub struct Card {
+    pub name: String,
+    pub phone: String,
+    pub wa_id: String,
+    pub responsible: String,
+    pub number: String,
 }
 
 /// An approved template the composer offers when the window is closed.
@@ -169,6 +185,15 @@ struct ChatsPage<'a> {
     /// May write to customers (not quality control).
     may_write: bool,
     views: Vec<ViewLink>,
+    /// Numbers the viewer may start a chat from (DIST-4).
+    chat_numbers: Vec<ChatNumberOption>,
+}
+
+/// A number in the "new chat" dialog; `first` is the viewer's number to write first from.
+pub struct ChatNumberOption {
+    pub id: i64,
+    pub label: String,
+    pub first: bool,
 }
 
 pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
@@ -209,6 +234,13 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
                             _ => c.status.clone(),
                         },
                         unanswered: c.unanswered,
+                        card: c.group_id.is_none().then(|| Card {
+                            name: c.contact_name.clone().unwrap_or_default(),
+                            phone: c.contact_phone.clone().unwrap_or_default(),
+                            wa_id: c.contact_wa_id.clone().unwrap_or_default(),
+                            responsible: c.responsible_name.clone().unwrap_or_default(),
+                            number: c.number_display.clone(),
+                        }),
                         name: title(t, &c),
                         phone: match &c.group_id {
                             Some(_) => t.get("chats.group").to_string(),
@@ -273,8 +305,13 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
             .collect(),
         Err(e) => return page_error(t, e.into()),
     };
+    let chat_numbers = match chat_numbers(&state, &auth.scope).await {
+        Ok(numbers) => numbers,
+        Err(e) => return page_error(t, e),
+    };
     render(&ChatsPage {
         views,
+        chat_numbers,
         shell: Shell::new(t, &auth, "/chats"),
         t,
         chats,
@@ -287,6 +324,19 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
     })
 }
 
+async fn chat_numbers(state: &AppState, scope: &rapport_storage::Scope) -> Result<Vec<ChatNumberOption>, ApiError> {
+    let me = rapport_storage::staff::get_unscoped(&state.db, scope.company_id(), scope.viewer.staff_id).await?;
+    let numbers = rapport_storage::write_first::numbers(&state.db, scope).await?;
+    Ok(numbers
+        .into_iter()
+        .map(|n| ChatNumberOption {
+            first: me.first_number_id == Some(n.id),
+            label: format!("{} {}", n.display_phone_number, n.verified_name).trim().to_string(),
+            id: n.id,
+        })
+        .collect())
+}
+
 /// What a chat is called: the customer's name, or the group's name (its id until it has one).
 fn title(t: &Catalog, c: &ConversationRow) -> String {
     match (&c.group_id, &c.group_name) {
@@ -296,9 +346,29 @@ fn title(t: &Catalog, c: &ConversationRow) -> String {
     }
 }
 
+/// Reactions shown on the message they react to, as on a phone: the latest emoji per person
+/// (an empty one takes a reaction back).
+fn reactions_by_target(messages: &[MessageRow]) -> HashMap<&str, Vec<(String, String)>> {
+    let mut by_target: HashMap<&str, Vec<(String, String)>> = HashMap::new();
+    for m in messages.iter().filter(|m| m.kind == "reaction") {
+        let Some(target) = m.target_wamid.as_deref() else { continue };
+        let who = format!("{}:{}", m.direction, m.sender_name.as_deref().unwrap_or_default());
+        let emoji = m.text.clone().unwrap_or_default();
+        let list = by_target.entry(target).or_default();
+        list.retain(|(w, _)| *w != who);
+        if !emoji.is_empty() {
+            list.push((who, emoji));
+        }
+    }
+    by_target
+}
+
 fn bubbles(t: &Catalog, messages: &[MessageRow], group: bool) -> Vec<Bubble> {
+    let reactions = reactions_by_target(messages);
+    let shown_here = |target: &Option<String>| target.as_deref().is_some_and(|t| messages.iter().any(|m| m.wamid == t));
     messages
         .iter()
+        .filter(|m| m.kind != "reaction" || !shown_here(&m.target_wamid))
         .map(|m| {
             let raw: Value = serde_json::from_str(&m.raw_json).unwrap_or(Value::Null);
             let text = m.text.clone().unwrap_or_default();
@@ -342,8 +412,16 @@ fn bubbles(t: &Catalog, messages: &[MessageRow], group: bool) -> Vec<Bubble> {
                 ("out", Some("failed")) => "⚠",
                 _ => "",
             };
+            let real_wamid = !m.wamid.starts_with(rapport_storage::outbox::PLACEHOLDER_PREFIX)
+                && m.direction != rapport_storage::notes::NOTE
+                && !matches!(m.kind.as_str(), "reaction" | "revoke");
             Bubble {
                 id: m.id,
+                wamid: if real_wamid { m.wamid.clone() } else { String::new() },
+                reactions: reactions
+                    .get(m.wamid.as_str())
+                    .map(|list| list.iter().map(|(_, e)| e.as_str()).collect::<Vec<_>>().join(" "))
+                    .unwrap_or_default(),
                 note: m.direction == rapport_storage::notes::NOTE,
                 author: m.author_name.clone().unwrap_or_default(),
                 sender: if group { m.sender_name.clone().unwrap_or_default() } else { String::new() },

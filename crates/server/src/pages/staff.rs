@@ -41,6 +41,14 @@ pub struct Row {
     /// The edit dialog's initial values.
     pub edit_json: String,
     pub grants_json: String,
+    /// The "write first from" dialog's initial value.
+    pub first_number_json: String,
+}
+
+/// A number to write first from, in the dialog's list.
+pub struct NumberOption {
+    pub id: i64,
+    pub label: String,
 }
 
 pub struct DeptOption {
@@ -64,6 +72,8 @@ struct StaffPage<'a> {
     next_url: Option<String>,
     is_later_page: bool,
     can_authorize: bool,
+    /// Connected numbers, for "write first from" (DIST-4).
+    numbers: Vec<NumberOption>,
 }
 
 pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
@@ -96,6 +106,9 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
             })
             .to_string(),
             grants_json: grants_json(s.grants()),
+            first_number_json:
+                serde_json::json!({"number_id": s.first_number_id.map(|n| n.to_string()).unwrap_or_default()})
+                    .to_string(),
             role_label: role_label(s.role()),
             enabled: s.is_enabled(),
             creator: s.creator_name.clone().unwrap_or_default(),
@@ -122,7 +135,20 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
         query.push(("cursor", c.to_string()));
         format!("/staff?{}", encode(&query))
     });
+    let numbers = match rapport_storage::numbers::list(&state.db, &auth.scope, None, None, 200).await {
+        Ok(page) => page
+            .items
+            .into_iter()
+            .filter(|n| n.status == rapport_storage::numbers::STATUS_CONNECTED)
+            .map(|n| NumberOption {
+                id: n.id,
+                label: format!("{} {}", n.display_phone_number, n.verified_name).trim().to_string(),
+            })
+            .collect(),
+        Err(e) => return page_error(t, e.into()),
+    };
     render(&StaffPage {
+        numbers,
         shell: Shell::new(t, &auth, "/staff"),
         t,
         rows,

@@ -1,0 +1,2 @@
+-- DIST-4: the number each staff member writes to customers first from.
+ALTER TABLE staff ADD COLUMN first_number_id INTEGER REFERENCES numbers (id);
