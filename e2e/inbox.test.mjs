@@ -109,4 +109,21 @@ describe("inbox", () => {
     assert.equal(reaction?.emoji, "👍");
     assert.equal(reaction?.to, "447700900777");
   });
+
+  test("an agent starts a chat by phone; it opens with the template composer", async () => {
+    const [ana] = agents;
+    await ana.goto(`${server.base}/chats`);
+    await ana.getByRole("button", { name: "New chat" }).click();
+    const dialog = ana.locator("#new-chat-dialog");
+    await dialog.getByLabel("Customer's phone (with country code)").fill("12");
+    await dialog.getByRole("button", { name: "Ok" }).click();
+    await dialog.locator(".form-error", { hasText: "international number" }).waitFor();
+    await dialog.getByLabel("Customer's phone (with country code)").fill("+44 7700 900888");
+    await dialog.getByLabel("Name (for a new customer)").fill("Sam Prospect");
+    await dialog.getByRole("button", { name: "Ok" }).click();
+    await ana.waitForURL(/\/chats\?c=\d+/);
+    await ana.locator("aside.contact-card").getByRole("heading", { name: "Sam Prospect" }).waitFor();
+    await ana.getByText("The 24-hour window is closed").waitFor();
+    assert.match(await ana.locator("aside.contact-card [data-card-responsible]").innerText(), /Ana/);
+  });
 });
