@@ -7,6 +7,7 @@
 //! - [`values`]: validated input values (account, names, passwords).
 
 pub mod attachment;
+pub mod auto_reply;
 pub mod chat_access;
 pub mod distribution;
 pub mod grants;

@@ -3,10 +3,11 @@
 //! request. Every request still gets its 200 only after its data is durable, but a busy
 //! server pays one commit for many requests.
 
+use crate::auto_reply::AutoReplier;
 use crate::error::ApiError;
 use crate::live::Live;
 use rapport_storage::Db;
-use rapport_storage::inbound::{self, Delivery};
+use rapport_storage::inbound::{self, Delivery, Outcome};
 use std::ops::Range;
 use tokio::sync::{mpsc, oneshot};
 
@@ -24,9 +25,9 @@ pub struct Ingestor {
 }
 
 impl Ingestor {
-    pub fn start(db: Db, live: Live) -> Ingestor {
+    pub fn start(db: Db, live: Live, replier: AutoReplier) -> Ingestor {
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(write_batches(db, live, queue));
+        tokio::spawn(write_batches(db, live, replier, queue));
         Ingestor { jobs }
     }
 
@@ -38,7 +39,7 @@ impl Ingestor {
     }
 }
 
-async fn write_batches(db: Db, live: Live, mut queue: mpsc::Receiver<Job>) {
+async fn write_batches(db: Db, live: Live, replier: AutoReplier, mut queue: mpsc::Receiver<Job>) {
     while let Some(first) = queue.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -58,7 +59,7 @@ async fn write_batches(db: Db, live: Live, mut queue: mpsc::Receiver<Job>) {
             Ok(outcome) => {
                 answers.into_iter().for_each(|(done, _)| drop(done.send(Ok(()))));
                 // Beside the writer, so the next batch does not wait for it.
-                tokio::spawn(crate::notify::after_ingest(db.clone(), live.clone(), outcome));
+                after_ingest(&db, &live, &replier, outcome);
             }
             // One bad request must not fail the others: retry each alone.
             Err(e) if answers.len() > 1 => {
@@ -67,7 +68,7 @@ async fn write_batches(db: Db, live: Live, mut queue: mpsc::Receiver<Job>) {
                     match inbound::ingest(&db, &all[range]).await {
                         Ok(outcome) => {
                             let _ = done.send(Ok(()));
-                            tokio::spawn(crate::notify::after_ingest(db.clone(), live.clone(), outcome));
+                            after_ingest(&db, &live, &replier, outcome);
                         }
                         Err(e) => drop(done.send(Err(e.to_string()))),
                     }
@@ -79,4 +80,14 @@ async fn write_batches(db: Db, live: Live, mut queue: mpsc::Receiver<Job>) {
             }
         }
     }
+}
+
+/// What follows a durable batch: live events and notifications, and auto replies.
+fn after_ingest(db: &Db, live: &Live, replier: &AutoReplier, mut outcome: Outcome) {
+    let texts = std::mem::take(&mut outcome.customer_texts);
+    if !texts.is_empty() {
+        let replier = replier.clone();
+        tokio::spawn(async move { replier.answer(&texts).await });
+    }
+    tokio::spawn(crate::notify::after_ingest(db.clone(), live.clone(), outcome));
 }

@@ -4,6 +4,7 @@
 mod api;
 mod assets;
 mod auth;
+mod auto_reply;
 mod error;
 mod i18n;
 mod ingest;
@@ -95,7 +96,6 @@ pub struct AppState {
 impl AppState {
     /// Must be called inside the Tokio runtime: it starts the ingestion writer and the send workers.
     pub fn new(db: Db, config: ServerConfig) -> Self {
-        let ingestor = ingest::Ingestor::start(db.clone(), config.live.clone());
         notify::start_reminders(db.clone(), config.live.clone());
         search_index::start(db.clone());
         let graph = rapport_channels::whatsapp::graph::GraphClient::new(&config.graph_api_url);
@@ -110,6 +110,8 @@ impl AppState {
                 live: config.live.clone(),
             },
         );
+        let replier = auto_reply::AutoReplier::new(db.clone(), outbox.clone(), config.live.clone());
+        let ingestor = ingest::Ingestor::start(db.clone(), config.live.clone(), replier);
         media::start(
             db.clone(),
             media::Settings {

@@ -300,6 +300,9 @@ pub struct MessageView {
     /// The message exactly as the channel delivered it (`null` for internal notes).
     #[schema(value_type = Option<Object>)]
     pub raw: serde_json::Value,
+    /// An automatic reply: the rule that sent it, and the customer message it answered.
+    pub auto_reply_id: Option<i64>,
+    pub answers_message_id: Option<i64>,
 }
 
 impl From<rapport_storage::conversations::MessageRow> for MessageView {
@@ -324,6 +327,8 @@ impl From<rapport_storage::conversations::MessageRow> for MessageView {
             status: m.status,
             error_code: m.error_code,
             error_title: m.error_title,
+            auto_reply_id: m.auto_reply_id,
+            answers_message_id: m.answers_message_id,
         }
     }
 }

@@ -36,6 +36,8 @@ pub struct ConversationRow {
     pub number_waba_id: String,
     /// The number as customers see it.
     pub number_display: String,
+    /// Whose number it is (their private auto replies answer on it).
+    pub number_owner_staff_id: Option<i64>,
     pub responsible_name: Option<String>,
 }
 
@@ -61,6 +63,7 @@ fn select() -> SelectStatement {
     .expr_as(Expr::col((Numbers::Table, Numbers::Status)), Alias::new("number_status"))
     .expr_as(Expr::col((Numbers::Table, Numbers::WabaId)), Alias::new("number_waba_id"))
     .expr_as(Expr::col((Numbers::Table, Numbers::DisplayPhoneNumber)), Alias::new("number_display"))
+    .expr_as(Expr::col((Numbers::Table, Numbers::OwnerStaffId)), Alias::new("number_owner_staff_id"))
     .expr_as(Expr::col((Alias::new("responsible"), Staff::Name)), Alias::new("responsible_name"))
     .from(Conversations::Table)
     .left_join(
@@ -261,8 +264,8 @@ pub(crate) async fn get_in(ex: &impl Exec, scope: &Scope, id: i64) -> Result<Con
 }
 
 /// A conversation of a company whoever looks (after a change that may have moved it out of
-/// the caller's sight, to answer with it).
-pub(crate) async fn get_unscoped(db: &Db, company_id: i64, id: i64) -> Result<ConversationRow> {
+/// the caller's sight, to answer with it; or for the system's own work, as auto replies).
+pub async fn get_unscoped(db: &Db, company_id: i64, id: i64) -> Result<ConversationRow> {
     let mut q = select();
     q.and_where(Expr::col((Conversations::Table, Conversations::CompanyId)).eq(company_id))
         .and_where(Expr::col((Conversations::Table, Conversations::Id)).eq(id));
@@ -293,6 +296,9 @@ pub struct MessageRow {
     pub sender_name: Option<String>,
     /// The staff member who wrote an outbound message or note.
     pub author_name: Option<String>,
+    /// Sent by this auto reply rule, answering that customer message.
+    pub auto_reply_id: Option<i64>,
+    pub answers_message_id: Option<i64>,
 }
 
 /// The messages of a conversation `scope` sees, oldest first, after the cursor.
@@ -370,6 +376,8 @@ fn select_messages() -> SelectStatement {
         (Messages::Table, Messages::SentAt),
         (Messages::Table, Messages::MediaPath),
         (Messages::Table, Messages::MediaError),
+        (Messages::Table, Messages::AutoReplyId),
+        (Messages::Table, Messages::AnswersMessageId),
     ])
     .expr_as(Expr::col((Contacts::Table, Contacts::Name)), Alias::new("sender_name"))
     .expr_as(Expr::col((Staff::Table, Staff::Name)), Alias::new("author_name"))

@@ -54,7 +54,8 @@ pub async fn inbox(db: &Db, spec: &InboxSpec<'_>) -> Result<()> {
             Backend::Sqlite => format!(
                 "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {count}) {select} FROM seq"
             ),
-            Backend::Postgres => format!("{select} FROM generate_series(1, {count}) AS seq(n)"),
+            // bigint, so that n * 1000 (a time offset) does not overflow past two million rows.
+            Backend::Postgres => format!("{select} FROM generate_series(1::bigint, {count}) AS seq(n)"),
         }
     };
     let statements = [
@@ -90,7 +91,10 @@ pub async fn inbox(db: &Db, spec: &InboxSpec<'_>) -> Result<()> {
                  ({phrases}) || ' #' || n, CASE WHEN n % 2 = 0 THEN 'read' END, CASE WHEN n % 2 = 0 THEN 3 ELSE 0 END, \
                  '{{}}', {start} + n * 1000, {start} + n * 1000",
                 start = spec.start_ms,
-                phrases = case_text(&PHRASES, &format!("(((n - 1) / {c} + n - 1) % {})", PHRASES.len())),
+                phrases = case_text(
+                    &PHRASES,
+                    &format!("(((n - 1) / {c} + (n - 1) % {c} + ((n - 1) % {c}) / {numbers}) % {})", PHRASES.len()),
+                ),
             ),
         ),
     ];
@@ -112,10 +116,10 @@ fn case_of(values: impl Iterator<Item = i64>, len: i64) -> String {
 }
 
 /// `CASE <index> WHEN 0 THEN 'text' ... END` over fixed phrases (quotes doubled). The index is
-/// the message's round in its conversation plus its position, so every conversation gets every
-/// phrase in turn and any ten consecutive messages hold all ten phrases (a plain `n % len`
-/// would tie phrases to numbers and so to departments; the round alone would put a million
-/// messages of one phrase side by side).
+/// the message's round in its conversation plus its conversation and that conversation's turn
+/// on its number, so every conversation gets every phrase in turn, any ten consecutive
+/// messages hold all ten phrases, and every number (so every department) sees every phrase in
+/// every round. Simpler indexes tie phrases to departments, which real chats never do.
 fn case_text(texts: &[&str], index: &str) -> String {
     let arms: String =
         texts.iter().enumerate().map(|(i, t)| format!(" WHEN {i} THEN '{}'", t.replace('\'', "''"))).collect();

@@ -43,6 +43,20 @@ pub struct Outcome {
     /// Conversations that changed, for live updates: (company, conversation, only delivery
     /// ticks moved).
     pub touched: Vec<Touched>,
+    /// New text messages from customers, for auto replies.
+    pub customer_texts: Vec<CustomerText>,
+}
+
+/// A customer's text message, just stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerText {
+    pub company_id: i64,
+    pub number_id: i64,
+    pub conversation_id: i64,
+    pub contact_id: i64,
+    pub message_id: i64,
+    pub text: String,
+    pub group: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +95,17 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
                 });
                 if !inbound {
                     apply_recorded_statuses(&tx, target.company_id, message_id, &message.wamid).await?;
+                }
+                if let (true, Some(contact_id), Some(text)) = (message.kind == "text", sender, &message.text) {
+                    outcome.customer_texts.push(CustomerText {
+                        company_id: target.company_id,
+                        number_id: target.number_id,
+                        conversation_id: conversation,
+                        contact_id,
+                        message_id,
+                        text: text.clone(),
+                        group: message.group_id.is_some(),
+                    });
                 }
                 if let Some(media_id) = message.media.as_ref().and_then(|m| m.id.as_deref()).filter(|_| inbound) {
                     let sha256 = message.media.as_ref().and_then(|m| m.sha256.as_deref());

@@ -9,6 +9,7 @@ mod scope;
 
 pub mod assignment;
 pub mod audit;
+pub mod auto_replies;
 pub mod companies;
 pub mod conversations;
 pub mod departments;

@@ -33,6 +33,15 @@ pub struct NewSend<'a> {
     /// A sales rep writes only to their own customers: refuse with `conversation_taken` when,
     /// after the claim, someone else is responsible.
     pub only_if_mine: bool,
+    /// Sent by an auto reply rule (AUTO-3): which, and the customer message it answers. An
+    /// automatic answer leaves the chat unanswered for the staff.
+    pub automatic: Option<Automatic>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Automatic {
+    pub rule_id: i64,
+    pub answers_message_id: i64,
 }
 
 /// How a queued message's wamid starts until Meta assigns the real one.
@@ -87,15 +96,28 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
     };
     let message_id = insert_row(&tx, row).await?.ok_or(crate::StorageError::Refused("duplicate_message"))?;
     crate::jobs::enqueue(&tx, KIND, send.company_id, message_id, send.number_id, &payload.to_string()).await?;
-    tx.run(
-        Query::update()
-            .table(Conversations::Table)
-            .value(Conversations::LastMessageAt, now)
-            .value(Conversations::LastMessageText, send.text.unwrap_or_default())
-            .value(Conversations::Unanswered, false)
-            .and_where(Expr::col(Conversations::Id).eq(send.conversation_id)),
-    )
-    .await?;
+    let mut touch = Query::update();
+    touch
+        .table(Conversations::Table)
+        .value(Conversations::LastMessageAt, now)
+        .value(Conversations::LastMessageText, send.text.unwrap_or_default())
+        .and_where(Expr::col(Conversations::Id).eq(send.conversation_id));
+    match send.automatic {
+        Some(auto) => {
+            tx.run(
+                Query::update()
+                    .table(Messages::Table)
+                    .value(Messages::AutoReplyId, auto.rule_id)
+                    .value(Messages::AnswersMessageId, auto.answers_message_id)
+                    .and_where(Expr::col(Messages::Id).eq(message_id)),
+            )
+            .await?;
+        }
+        None => {
+            touch.value(Conversations::Unanswered, false);
+        }
+    }
+    tx.run(&touch).await?;
     tx.commit().await?;
     Ok(message_id)
 }

@@ -169,6 +169,8 @@ pub enum Messages {
     MediaError,
     SenderContactId,
     StaffId,
+    AutoReplyId,
+    AnswersMessageId,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -275,4 +277,38 @@ pub enum SavedViews {
     Name,
     FiltersJson,
     CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AutoReplies {
+    Table,
+    Id,
+    CompanyId,
+    Scope,
+    OwnerStaffId,
+    Pattern,
+    MatchWords,
+    RepliesJson,
+    Enabled,
+    Priority,
+    InGroups,
+    CooldownMinutes,
+    CreatedBy,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AutoReplyAnswers {
+    Table,
+    RuleId,
+    ContactId,
+    AnsweredAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AutoReplyVersions {
+    Table,
+    CompanyId,
+    Version,
 }

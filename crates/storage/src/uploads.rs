@@ -50,18 +50,20 @@ pub async fn create(
                 .returning_col(Uploads::Id),
         )
         .await?;
-    get(db, company_id, staff_id, id).await
+    get(db, company_id, Some(staff_id), id).await
 }
 
 /// An upload made by this staff member (never anyone else's, never another company's).
-pub async fn get(db: &Db, company_id: i64, staff_id: i64, id: i64) -> Result<Upload> {
-    db.one(
-        Query::select()
-            .columns([Uploads::Id, Uploads::Filename, Uploads::MimeType, Uploads::Size, Uploads::Path])
-            .from(Uploads::Table)
-            .and_where(Expr::col(Uploads::CompanyId).eq(company_id))
-            .and_where(Expr::col(Uploads::StaffId).eq(staff_id))
-            .and_where(Expr::col(Uploads::Id).eq(id)),
-    )
-    .await
+/// An upload of the company; with `staff_id`, only one that person uploaded (an agent sends
+/// their own files; an auto reply rule sends the file its author chose, whoever looks).
+pub async fn get(db: &Db, company_id: i64, staff_id: Option<i64>, id: i64) -> Result<Upload> {
+    let mut q = Query::select();
+    q.columns([Uploads::Id, Uploads::Filename, Uploads::MimeType, Uploads::Size, Uploads::Path])
+        .from(Uploads::Table)
+        .and_where(Expr::col(Uploads::CompanyId).eq(company_id))
+        .and_where(Expr::col(Uploads::Id).eq(id));
+    if let Some(staff_id) = staff_id {
+        q.and_where(Expr::col(Uploads::StaffId).eq(staff_id));
+    }
+    db.one(&q).await
 }

@@ -372,6 +372,7 @@ pub async fn send(
             payload: &payload,
             staff_id: Some(auth.session.staff_id),
             only_if_mine: auth.session.role().is_some_and(|r| !r.sees_whole_scope()),
+            automatic: None,
         },
     )
     .await?;
@@ -492,7 +493,7 @@ async fn attachment(
     reply_to: Option<String>,
 ) -> ApiResult<(Outbound, String, Option<String>)> {
     require_window(conversation)?;
-    let upload = rapport_storage::uploads::get(&state.db, auth.scope.company_id(), auth.staff_id(), upload_id)
+    let upload = rapport_storage::uploads::get(&state.db, auth.scope.company_id(), Some(auth.staff_id()), upload_id)
         .await
         .map_err(|_| ApiError::invalid("upload_id", "no such upload"))?;
     let actual = rapport_domain::attachment::kind_for(&upload.mime_type).map(|k| k.kind);

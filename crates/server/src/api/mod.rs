@@ -3,6 +3,7 @@
 
 mod assignment;
 mod audit;
+mod auto_replies;
 mod conversations;
 mod departments;
 mod extract;
@@ -44,6 +45,7 @@ use utoipa_axum::routes;
         (name = "conversations", description = "Conversations and messages"),
         (name = "notifications", description = "The bell: notifications and reminders"),
         (name = "templates", description = "Message templates per WhatsApp Business Account (WA-4)"),
+        (name = "auto_replies", description = "Auto reply rules (AUTO-1..3)"),
     )
 )]
 struct ApiDoc;
@@ -99,6 +101,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(templates::list, templates::create))
         .routes(routes!(templates::replace, templates::delete))
         .routes(routes!(templates::sync))
+        .routes(routes!(auto_replies::list, auto_replies::create))
+        .routes(routes!(auto_replies::get_one, auto_replies::update, auto_replies::delete))
 }
 
 pub fn router() -> Router<AppState> {

@@ -423,7 +423,10 @@ fn bubbles(t: &Catalog, messages: &[MessageRow], group: bool) -> Vec<Bubble> {
                     .map(|list| list.iter().map(|(_, e)| e.as_str()).collect::<Vec<_>>().join(" "))
                     .unwrap_or_default(),
                 note: m.direction == rapport_storage::notes::NOTE,
-                author: m.author_name.clone().unwrap_or_default(),
+                author: match m.auto_reply_id {
+                    Some(rule) => format!("🤖 {} #{rule}", t.get("chats.auto_reply")),
+                    None => m.author_name.clone().unwrap_or_default(),
+                },
                 sender: if group { m.sender_name.clone().unwrap_or_default() } else { String::new() },
                 media_url: m
                     .media_path
