@@ -55,6 +55,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100)]
         idle_sockets: usize,
     },
+    /// PERF-6: finding the auto reply for one message among many active rules, and the
+    /// rebuild after a change.
+    AutoReply {
+        #[arg(long, default_value_t = 10_000)]
+        rules: usize,
+    },
     /// PERF-1: signed webhooks at increasing concurrency against the real server; SQLite, and
     /// PostgreSQL when a URL is given.
     Webhooks {
@@ -116,6 +122,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
             }
             crate::bench_live::print(&rows, &settings)
         }
+        BenchCommand::AutoReply { rules } => crate::bench_auto_reply::run(rules),
         BenchCommand::Webhooks { postgres_url, seconds, concurrency } => {
             let mut figures =
                 vec![crate::bench_webhooks::run("SQLite", testing::sqlite().await?, seconds, &concurrency).await?];

@@ -1,6 +1,7 @@
 //! `rapport`: one binary to serve, migrate, administer, demo and benchmark Rapport.
 
 mod bench;
+mod bench_auto_reply;
 mod bench_inbox;
 mod bench_live;
 mod bench_webhooks;

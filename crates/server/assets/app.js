@@ -48,6 +48,8 @@ function formBody(form) {
     if (el.closest("[hidden]")) continue;
     if (el.dataset.component) {
       addComponent(body, el);
+    } else if (el.dataset.replies !== undefined) {
+      addReplies(body, el);
     } else if (el.dataset.list !== undefined) {
       body[el.name] = body[el.name] || [];
       if (el.checked) body[el.name].push(el.dataset.type === "int" ? Number(el.value) : el.value);
@@ -88,6 +90,14 @@ function addComponent(body, el) {
     if (el.dataset.component === "HEADER") component.format = "TEXT";
     body.components.push(component);
   }
+}
+
+// An auto reply rule's contents: each paragraph of the text is one text message, followed by
+// the contents the form does not edit (files, templates), kept as JSON.
+function addReplies(body, el) {
+  const texts = el.value.split(/\n\s*\n/).map((t) => t.trim()).filter(Boolean);
+  const kept = JSON.parse(el.form.elements.namedItem("replies_keep")?.value || "[]");
+  body.replies = [...texts.map((text) => ({ type: "text", text })), ...kept];
 }
 
 function showFormError(form, result) {
@@ -280,6 +290,13 @@ document.addEventListener("change", async (event) => {
     const result = await api("PUT", el.dataset.assign, { staff_id: el.value === "" ? null : Number(el.value) });
     if (!result.ok) return toast(errorMessage(result), "error");
     location.reload();
+  } else if (el.dataset.toggleUrl) {
+    const result = await api("PATCH", el.dataset.toggleUrl, { [el.dataset.toggleField]: el.checked });
+    if (!result.ok) {
+      el.checked = !el.checked;
+      return toast(errorMessage(result), "error");
+    }
+    toastAfterReload(el.checked ? el.dataset.on : el.dataset.off);
   } else if (el.dataset.statusUrl) {
     const status = el.checked ? "enabled" : "disabled";
     const result = await api("PATCH", el.dataset.statusUrl, { status });

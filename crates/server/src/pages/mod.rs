@@ -2,6 +2,7 @@
 //! through the JSON API from the pages' small script, so there is one write path to test.
 
 mod audit;
+mod auto_replies;
 mod chats;
 pub use chats::encode as encode_query;
 mod departments;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/chats", get(chats::page))
         .route("/history", get(history::page))
         .route("/templates", get(templates::page))
+        .route("/auto-replies", get(auto_replies::page))
 }
 
 /// Renders a template, or a plain 500 (logged) if rendering fails.

@@ -44,6 +44,7 @@ const MENU: &[(&str, &[Entry])] = &[
             (Grant::MenuNumbers, "/templates", "menu.templates"),
             (Grant::MenuChats, "/chats", "menu.chats"),
             (Grant::MenuChatHistory, "/history", "menu.chat_history"),
+            (Grant::MenuAutoReply, "/auto-replies", "menu.auto_reply"),
         ],
     ),
     ("nav.settings", &[(Grant::MenuSettings, "/audit", "menu.audit")]),
