@@ -81,8 +81,17 @@ pub struct Incoming<'a> {
 
 /// The form texts are compared in (see the module documentation).
 pub fn normalize(text: &str) -> String {
+    // Most messages are NFC already (all ASCII is): skip composing them again.
+    let composed;
+    let text = match unicode_normalization::is_nfc_quick(text.chars()) {
+        unicode_normalization::IsNormalized::Yes => text,
+        _ => {
+            composed = text.nfc().collect::<String>();
+            &composed
+        }
+    };
     let mut out = String::with_capacity(text.len());
-    for word in text.nfc().collect::<String>().split_whitespace() {
+    for word in text.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }

@@ -38,20 +38,32 @@ impl AutoReplier {
         AutoReplier { db, outbox, live, compiled: Arc::default() }
     }
 
-    /// Answers each customer text whose rule says so.
+    /// Answers each customer text of a batch whose rule says so (the rules are looked up once
+    /// per company and batch).
     pub async fn answer(&self, texts: &[CustomerText]) {
-        for text in texts {
-            if let Err(e) = self.answer_one(text).await {
-                tracing::warn!(error = %e, message = text.message_id, "could not auto-reply");
+        let mut companies: Vec<i64> = texts.iter().map(|t| t.company_id).collect();
+        companies.sort_unstable();
+        companies.dedup();
+        for company_id in companies {
+            let compiled = match self.rules(company_id).await {
+                Ok(compiled) => compiled,
+                Err(e) => {
+                    tracing::warn!(error = %e, company = company_id, "could not load the auto reply rules");
+                    continue;
+                }
+            };
+            if compiled.matcher.is_empty() {
+                continue;
+            }
+            for text in texts.iter().filter(|t| t.company_id == company_id) {
+                if let Err(e) = self.answer_one(&compiled, text).await {
+                    tracing::warn!(error = %e, message = text.message_id, "could not auto-reply");
+                }
             }
         }
     }
 
-    async fn answer_one(&self, text: &CustomerText) -> Result<(), rapport_storage::StorageError> {
-        let compiled = self.rules(text.company_id).await?;
-        if compiled.matcher.is_empty() {
-            return Ok(());
-        }
+    async fn answer_one(&self, compiled: &Compiled, text: &CustomerText) -> Result<(), rapport_storage::StorageError> {
         let chat = conversations::get_unscoped(&self.db, text.company_id, text.conversation_id).await?;
         let incoming = Incoming { text: &text.text, number_owner: chat.number_owner_staff_id, group: text.group };
         let Some(rule) = compiled.matcher.find(&incoming) else { return Ok(()) };
