@@ -77,4 +77,23 @@ describe("auto reply", () => {
     const after = await (await fetch(`${simulator.url}/simulator/sent`)).json();
     assert.equal(after.length, 2);
   });
+
+  test("a predefined text made in the page is picked in the chat, filled for the customer", async () => {
+    await page.getByRole("link", { name: "Predefined texts" }).click();
+    await page.getByRole("button", { name: "Add text" }).click();
+    const dialog = page.locator("#text-dialog");
+    await dialog.locator('input[name="name"]').fill("Thanks");
+    await dialog.locator('textarea[name="body"]').fill("Thank you, $[Contact.Nmae]!");
+    await dialog.getByRole("button", { name: "Ok" }).click();
+    await dialog.locator(".form-error", { hasText: "$[Contact.Nmae]" }).waitFor();
+    await dialog.locator('textarea[name="body"]').fill("Thank you, $[Contact.Name|dear customer]! $[Staff.Name]");
+    await dialog.getByLabel("Share with the whole company").check();
+    await dialog.getByRole("button", { name: "Ok" }).click();
+    await expectToast(page, "Text saved");
+    await page.getByRole("link", { name: "Chats & Group chats" }).click();
+    await page.locator("[data-conversation]", { hasText: "Li Wei" }).click();
+    await page.getByLabel("Predefined text…").selectOption({ label: "Thanks" });
+    await page.waitForFunction(() => document.querySelector('form[data-compose] textarea[name="text"]').value !== "");
+    assert.equal(await page.getByLabel("Write a reply…").inputValue(), "Thank you, Li Wei! Administrator");
+  });
 });

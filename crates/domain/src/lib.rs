@@ -11,6 +11,7 @@ pub mod auto_reply;
 pub mod chat_access;
 pub mod distribution;
 pub mod grants;
+pub mod merge_fields;
 pub mod message;
 pub mod retry;
 pub mod role;

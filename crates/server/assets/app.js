@@ -290,6 +290,15 @@ document.addEventListener("change", async (event) => {
     const result = await api("PUT", el.dataset.assign, { staff_id: el.value === "" ? null : Number(el.value) });
     if (!result.ok) return toast(errorMessage(result), "error");
     location.reload();
+  } else if (el.dataset.insertText !== undefined && el.value) {
+    // A predefined text, filled for this chat's customer, goes into the composer to be read
+    // (and edited) before sending.
+    const result = await api("GET", `/api/v1/texts/${el.value}/preview?conversation_id=${el.dataset.insertText}`);
+    el.value = "";
+    if (!result.ok) return toast(errorMessage(result), "error");
+    const box = el.form.elements.namedItem("text");
+    box.value = box.value ? `${box.value} ${result.data.text}` : result.data.text;
+    box.focus();
   } else if (el.dataset.toggleUrl) {
     const result = await api("PATCH", el.dataset.toggleUrl, { [el.dataset.toggleField]: el.checked });
     if (!result.ok) {

@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod staff;
 pub mod templates;
 pub mod testing;
+pub mod texts;
 pub mod throttle;
 pub mod uploads;
 pub mod views;

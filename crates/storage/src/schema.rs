@@ -312,3 +312,15 @@ pub enum AutoReplyVersions {
     CompanyId,
     Version,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum PredefinedTexts {
+    Table,
+    Id,
+    CompanyId,
+    OwnerStaffId,
+    Name,
+    Body,
+    CreatedAt,
+    UpdatedAt,
+}

@@ -16,6 +16,7 @@ pub(crate) mod search;
 mod session;
 mod staff;
 mod templates;
+mod texts;
 mod uploads;
 pub(crate) mod views;
 mod write_first;
@@ -46,6 +47,7 @@ use utoipa_axum::routes;
         (name = "notifications", description = "The bell: notifications and reminders"),
         (name = "templates", description = "Message templates per WhatsApp Business Account (WA-4)"),
         (name = "auto_replies", description = "Auto reply rules (AUTO-1..3)"),
+        (name = "texts", description = "Predefined texts with merge fields (TEXT-1)"),
     )
 )]
 struct ApiDoc;
@@ -103,6 +105,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(templates::sync))
         .routes(routes!(auto_replies::list, auto_replies::create))
         .routes(routes!(auto_replies::get_one, auto_replies::update, auto_replies::delete))
+        .routes(routes!(texts::list, texts::create))
+        .routes(routes!(texts::get_one, texts::update, texts::delete))
+        .routes(routes!(texts::preview))
 }
 
 pub fn router() -> Router<AppState> {

@@ -187,6 +187,8 @@ struct ChatsPage<'a> {
     views: Vec<ViewLink>,
     /// Numbers the viewer may start a chat from (DIST-4).
     chat_numbers: Vec<ChatNumberOption>,
+    /// Predefined texts for the composer (TEXT-1): (id, name).
+    texts: Vec<(i64, String)>,
 }
 
 /// A number in the "new chat" dialog; `first` is the viewer's number to write first from.
@@ -309,9 +311,14 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
         Ok(numbers) => numbers,
         Err(e) => return page_error(t, e),
     };
+    let texts = match rapport_storage::texts::list(&state.db, &auth.scope, None, None, 200).await {
+        Ok(page) => page.items.into_iter().map(|t| (t.id, t.name)).collect(),
+        Err(e) => return page_error(t, e.into()),
+    };
     render(&ChatsPage {
         views,
         chat_numbers,
+        texts,
         shell: Shell::new(t, &auth, "/chats"),
         t,
         chats,

@@ -11,6 +11,7 @@ mod numbers;
 mod shell;
 mod staff;
 mod templates;
+mod texts;
 
 use crate::AppState;
 use crate::auth::PageAuth;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/history", get(history::page))
         .route("/templates", get(templates::page))
         .route("/auto-replies", get(auto_replies::page))
+        .route("/texts", get(texts::page))
 }
 
 /// Renders a template, or a plain 500 (logged) if rendering fails.

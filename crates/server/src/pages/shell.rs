@@ -45,6 +45,7 @@ const MENU: &[(&str, &[Entry])] = &[
             (Grant::MenuChats, "/chats", "menu.chats"),
             (Grant::MenuChatHistory, "/history", "menu.chat_history"),
             (Grant::MenuAutoReply, "/auto-replies", "menu.auto_reply"),
+            (Grant::MenuTexts, "/texts", "menu.texts"),
         ],
     ),
     ("nav.settings", &[(Grant::MenuSettings, "/audit", "menu.audit")]),
