@@ -23,6 +23,7 @@ pub mod tree;
 pub mod values;
 pub mod visibility;
 pub mod window;
+pub mod working_hours;
 
 pub use grants::{Grant, GrantGroup, GrantSet};
 pub use role::Role;

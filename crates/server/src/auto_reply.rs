@@ -5,6 +5,7 @@
 //! its reply contents in order through the outbound queue, marked as automatic and naming the
 //! rule and the message it answers.
 
+use crate::Clock;
 use crate::live::{EventKind, Live};
 use crate::outbox::Outbox;
 use rapport_channels::whatsapp::graph::{Outbound, PendingUpload, Recipient};
@@ -12,9 +13,10 @@ use rapport_domain::auto_reply::{Incoming, Matcher, Pattern, Reply, Rule, Scope}
 use rapport_domain::template::check_parameters;
 use rapport_storage::auto_replies::{self, AutoReply};
 use rapport_storage::conversations::{self, ConversationRow};
-use rapport_storage::inbound::CustomerText;
+use rapport_storage::greetings::{self, Greetings};
+use rapport_storage::inbound::CustomerMessage;
 use rapport_storage::outbox::{Automatic, NewSend};
-use rapport_storage::{Db, now_ms, templates, uploads};
+use rapport_storage::{Db, templates, uploads};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -30,21 +32,25 @@ pub struct AutoReplier {
     db: Db,
     outbox: Outbox,
     live: Live,
+    clock: Clock,
     compiled: Arc<Mutex<HashMap<i64, Arc<Compiled>>>>,
 }
 
 impl AutoReplier {
-    pub fn new(db: Db, outbox: Outbox, live: Live) -> AutoReplier {
-        AutoReplier { db, outbox, live, compiled: Arc::default() }
+    pub fn new(db: Db, outbox: Outbox, live: Live, clock: Clock) -> AutoReplier {
+        AutoReplier { db, outbox, live, clock, compiled: Arc::default() }
     }
 
-    /// Answers each customer text of a batch whose rule says so (the rules are looked up once
-    /// per company and batch).
-    pub async fn answer(&self, texts: &[CustomerText]) {
-        let mut companies: Vec<i64> = texts.iter().map(|t| t.company_id).collect();
+    /// Greets and answers the customer messages of a batch: the welcome for a customer's
+    /// first message ever, the away message outside working hours, and the first matching
+    /// rule (rules are looked up once per company and batch).
+    pub async fn answer(&self, messages: &[CustomerMessage]) {
+        let mut companies: Vec<i64> = messages.iter().map(|m| m.company_id).collect();
         companies.sort_unstable();
         companies.dedup();
+        let mut greetings: HashMap<i64, Greetings> = HashMap::new();
         for company_id in companies {
+            let of_company = messages.iter().filter(|m| m.company_id == company_id);
             let compiled = match self.rules(company_id).await {
                 Ok(compiled) => compiled,
                 Err(e) => {
@@ -52,53 +58,111 @@ impl AutoReplier {
                     continue;
                 }
             };
-            if compiled.matcher.is_empty() {
-                continue;
-            }
-            for text in texts.iter().filter(|t| t.company_id == company_id) {
-                if let Err(e) = self.answer_one(&compiled, text).await {
-                    tracing::warn!(error = %e, message = text.message_id, "could not auto-reply");
+            for message in of_company {
+                if !greetings.contains_key(&message.number_id) {
+                    match greetings::get(&self.db, message.number_id).await {
+                        Ok(g) => drop(greetings.insert(message.number_id, g)),
+                        Err(e) => tracing::warn!(error = %e, "could not load a number's greetings"),
+                    }
+                }
+                let result = async {
+                    if let Some(g) = greetings.get(&message.number_id) {
+                        self.greet(g, message).await?;
+                    }
+                    if !compiled.matcher.is_empty() {
+                        self.answer_one(&compiled, message).await?;
+                    }
+                    Ok::<_, rapport_storage::StorageError>(())
+                };
+                if let Err(e) = result.await {
+                    tracing::warn!(error = %e, message = message.message_id, "could not auto-reply");
                 }
             }
         }
     }
 
-    async fn answer_one(&self, compiled: &Compiled, text: &CustomerText) -> Result<(), rapport_storage::StorageError> {
-        let chat = conversations::get_unscoped(&self.db, text.company_id, text.conversation_id).await?;
-        let incoming = Incoming { text: &text.text, number_owner: chat.number_owner_staff_id, group: text.group };
+    /// The welcome and away messages (AUTO-4), each at most once per period per customer.
+    async fn greet(&self, g: &Greetings, message: &CustomerMessage) -> Result<(), rapport_storage::StorageError> {
+        if message.group || !(g.welcome_enabled || g.away_enabled) {
+            return Ok(());
+        }
+        let now = self.clock.now_ms();
+        let period = g.period_minutes * 60_000;
+        let mut due = Vec::new();
+        if g.welcome_enabled && message.new_contact {
+            due.push(("welcome", &g.welcome_text));
+        }
+        if g.away_enabled && !open_at(g, now) {
+            due.push(("away", &g.away_text));
+        }
+        for (kind, text) in due {
+            if greetings::claim(&self.db, message.number_id, message.contact_id, kind, now, period).await? {
+                let chat = conversations::get_unscoped(&self.db, message.company_id, message.conversation_id).await?;
+                let automatic = Automatic { rule_id: None, answers_message_id: message.message_id };
+                tracing::info!(kind, conversation = chat.id, "greeting");
+                self.send(message.company_id, &chat, Outbound::Text { body: text.clone() }, text.clone(), automatic)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn answer_one(
+        &self,
+        compiled: &Compiled,
+        message: &CustomerMessage,
+    ) -> Result<(), rapport_storage::StorageError> {
+        let Some(text) = &message.text else { return Ok(()) };
+        let chat = conversations::get_unscoped(&self.db, message.company_id, message.conversation_id).await?;
+        let incoming = Incoming { text, number_owner: chat.number_owner_staff_id, group: message.group };
         let Some(rule) = compiled.matcher.find(&incoming) else { return Ok(()) };
         let Some(row) = compiled.rows.get(&rule.id) else { return Ok(()) };
-        let now = now_ms();
-        if !auto_replies::claim_answer(&self.db, row.id, text.contact_id, now, row.cooldown_minutes * 60_000).await? {
-            tracing::debug!(rule = row.id, contact = text.contact_id, "auto reply cooling down");
+        let now = self.clock.now_ms();
+        if !auto_replies::claim_answer(&self.db, row.id, message.contact_id, now, row.cooldown_minutes * 60_000).await?
+        {
+            tracing::debug!(rule = row.id, contact = message.contact_id, "auto reply cooling down");
             return Ok(());
         }
         let replies: Vec<Reply> = serde_json::from_str(&row.replies_json).unwrap_or_default();
-        tracing::info!(rule = row.id, conversation = chat.id, answers = text.message_id, "auto reply");
+        tracing::info!(rule = row.id, conversation = chat.id, answers = message.message_id, "auto reply");
         for reply in &replies {
-            let Some((outbound, shown)) = self.outbound(text.company_id, &chat, reply).await? else { continue };
-            let recipient = match (&chat.group_id, &chat.contact_wa_id) {
-                (Some(group), _) => Recipient::Group(group),
-                (None, Some(wa_id)) => Recipient::Individual(wa_id),
-                (None, None) => return Ok(()),
-            };
-            let payload = outbound.to_json(recipient, None);
-            let send = NewSend {
-                company_id: text.company_id,
-                conversation_id: chat.id,
-                number_id: chat.number_id,
-                kind: outbound.kind(),
-                text: Some(&shown),
-                reply_to: None,
-                payload: &payload,
-                staff_id: None,
-                only_if_mine: false,
-                automatic: Some(Automatic { rule_id: row.id, answers_message_id: text.message_id }),
-            };
-            rapport_storage::outbox::enqueue(&self.db, send).await?;
+            let Some((outbound, shown)) = self.outbound(message.company_id, &chat, reply).await? else { continue };
+            let automatic = Automatic { rule_id: Some(row.id), answers_message_id: message.message_id };
+            self.send(message.company_id, &chat, outbound, shown, automatic).await?;
         }
+        Ok(())
+    }
+
+    /// Queues one automatic message and tells the open inboxes.
+    async fn send(
+        &self,
+        company_id: i64,
+        chat: &ConversationRow,
+        outbound: Outbound,
+        shown: String,
+        automatic: Automatic,
+    ) -> Result<(), rapport_storage::StorageError> {
+        let recipient = match (&chat.group_id, &chat.contact_wa_id) {
+            (Some(group), _) => Recipient::Group(group),
+            (None, Some(wa_id)) => Recipient::Individual(wa_id),
+            (None, None) => return Ok(()),
+        };
+        let payload = outbound.to_json(recipient, None);
+        let send = NewSend {
+            company_id,
+            conversation_id: chat.id,
+            number_id: chat.number_id,
+            kind: outbound.kind(),
+            text: Some(&shown),
+            reply_to: None,
+            payload: &payload,
+            staff_id: None,
+            only_if_mine: false,
+            automatic: Some(automatic),
+        };
+        rapport_storage::outbox::enqueue(&self.db, send).await?;
         self.outbox.queued();
-        self.live.changed(&self.db, text.company_id, &[(chat.id, EventKind::Message)]).await;
+        self.live.changed(&self.db, company_id, &[(chat.id, EventKind::Message)]).await;
         Ok(())
     }
 
@@ -200,5 +264,23 @@ pub fn rule(row: &AutoReply) -> Option<Rule> {
         match_words: row.match_words.clone(),
         priority: row.priority,
         in_groups: row.in_groups,
+    })
+}
+
+/// Whether the number's working hours are on at `now` (ms) in its time zone; an unknown zone
+/// (refused when saved) counts as UTC.
+pub fn open_at(g: &Greetings, now: i64) -> bool {
+    let Ok(hours) = crate::api::greetings::hours(g) else { return true };
+    local_time(now, &g.time_zone).is_some_and(|at| hours.is_open(&at))
+}
+
+/// `now` in a time zone's local time.
+pub fn local_time(now: i64, time_zone: &str) -> Option<rapport_domain::working_hours::LocalTime> {
+    let zone = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let zoned = jiff::Timestamp::from_millisecond(now).ok()?.to_zoned_datetime(zone);
+    Some(rapport_domain::working_hours::LocalTime {
+        weekday: zoned.weekday().to_monday_zero_offset() as usize,
+        minute: zoned.hour() as u16 * 60 + zoned.minute() as u16,
+        date: zoned.date().to_string(),
     })
 }

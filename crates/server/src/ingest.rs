@@ -84,10 +84,10 @@ async fn write_batches(db: Db, live: Live, replier: AutoReplier, mut queue: mpsc
 
 /// What follows a durable batch: live events and notifications, and auto replies.
 fn after_ingest(db: &Db, live: &Live, replier: &AutoReplier, mut outcome: Outcome) {
-    let texts = std::mem::take(&mut outcome.customer_texts);
-    if !texts.is_empty() {
+    let messages = std::mem::take(&mut outcome.customer_messages);
+    if !messages.is_empty() {
         let replier = replier.clone();
-        tokio::spawn(async move { replier.answer(&texts).await });
+        tokio::spawn(async move { replier.answer(&messages).await });
     }
     tokio::spawn(crate::notify::after_ingest(db.clone(), live.clone(), outcome));
 }

@@ -48,6 +48,33 @@ pub struct ServerConfig {
     pub media_dir: std::path::PathBuf,
     /// Carries live events to browsers: in this process, or through NATS between instances.
     pub live: live::Live,
+    /// The time automation goes by (away messages, cool-downs).
+    pub clock: Clock,
+}
+
+/// The system clock, or in tests one set by hand.
+#[derive(Clone, Debug, Default)]
+pub struct Clock(Option<Arc<std::sync::atomic::AtomicI64>>);
+
+impl Clock {
+    /// A clock that shows `ms` until set again.
+    pub fn fixed(ms: i64) -> Clock {
+        Clock(Some(Arc::new(std::sync::atomic::AtomicI64::new(ms))))
+    }
+
+    /// Moves a fixed clock (a system clock cannot be moved).
+    pub fn set(&self, ms: i64) {
+        if let Some(at) = &self.0 {
+            at.store(ms, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        match &self.0 {
+            Some(at) => at.load(std::sync::atomic::Ordering::SeqCst),
+            None => rapport_storage::now_ms(),
+        }
+    }
 }
 
 impl ServerConfig {
@@ -63,6 +90,7 @@ impl ServerConfig {
             media_workers: 2,
             media_dir: std::env::temp_dir().join(format!("rapport-media-{}", std::process::id())),
             live: live::Live::in_process(),
+            clock: Clock::default(),
         }
     }
 }
@@ -110,7 +138,8 @@ impl AppState {
                 live: config.live.clone(),
             },
         );
-        let replier = auto_reply::AutoReplier::new(db.clone(), outbox.clone(), config.live.clone());
+        let replier =
+            auto_reply::AutoReplier::new(db.clone(), outbox.clone(), config.live.clone(), config.clock.clone());
         let ingestor = ingest::Ingestor::start(db.clone(), config.live.clone(), replier);
         media::start(
             db.clone(),

@@ -5,7 +5,8 @@
 mod common;
 
 use common::Client;
-use common::simulated::{Setup, setup};
+use common::simulated::{Setup, setup, setup_with_clock};
+use rapport_server::Clock;
 use rapport_storage::testing;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -160,5 +161,62 @@ async fn bad_rules_are_refused_with_the_field_named_and_nothing_changes() {
         rep.login("rep@acme.test", "staff-password").await;
         let (status, _) = rep.post("/api/v1/auto-replies", good).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+}
+
+/// Monday 2026-12-07 08:00 UTC: 10:00 in Bucharest.
+const MONDAY_10_BUCHAREST: i64 = 1_796_630_400_000;
+/// The same Monday, 20:00 in Bucharest.
+const MONDAY_20_BUCHAREST: i64 = 1_796_666_400_000;
+/// Christmas 2026 (a Friday), 10:00 in Bucharest.
+const CHRISTMAS_10_BUCHAREST: i64 = 1_798_185_600_000;
+
+#[tokio::test]
+async fn welcome_and_away_messages_follow_the_working_hours() {
+    for db in testing::all_backends().await {
+        let clock = Clock::fixed(MONDAY_10_BUCHAREST);
+        let s = setup_with_clock(db, clock.clone()).await;
+        let path = format!("/api/v1/numbers/{}/greetings", s.number);
+        let (status, off) = s.admin.get(&path).await;
+        assert_eq!((status, &off["away"]["enabled"]), (StatusCode::OK, &json!(false)), "all off until set");
+        let weekdays: serde_json::Map<String, Value> =
+            ["mon", "tue", "wed", "thu", "fri"].iter().map(|d| (d.to_string(), json!(["09:00-18:00"]))).collect();
+        let greetings = json!({
+            "welcome": {"enabled": true, "text": "Welcome to Acme!"},
+            "away": {"enabled": true, "text": "We are closed now; we answer from 09:00."},
+            "time_zone": "Europe/Bucharest", "hours": weekdays, "holidays": ["2026-12-25"], "period_minutes": 60,
+        });
+        for (field, change) in [
+            ("time_zone", json!({"time_zone": "Mars/Olympus_Mons"})),
+            ("hours", json!({"hours": {"mon": ["18:00-09:00"]}})),
+            ("holidays", json!({"holidays": ["25.12.2026"]})),
+            ("away.text", json!({"away": {"enabled": true, "text": " "}})),
+        ] {
+            let mut body = greetings.clone();
+            body.as_object_mut().unwrap().extend(change.as_object().unwrap().clone());
+            let (status, answer) = s.admin.put(&path, body).await;
+            assert_eq!((status, answer["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)));
+        }
+        let (status, saved) = s.admin.put(&path, greetings.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(saved["hours"]["mon"], json!(["09:00-18:00"]));
+
+        // Open hours: a new customer is welcomed, nothing more.
+        s.simulator.customer_writes("40722000001", "Ana", "Bună ziua").await.unwrap();
+        assert_eq!(texts_to(&s, "40722000001", 1).await, ["Welcome to Acme!"]);
+        // After hours: the away message, once per period; no second welcome.
+        clock.set(MONDAY_20_BUCHAREST);
+        s.simulator.customer_writes("40722000001", "Ana", "Mai sunteți acolo?").await.unwrap();
+        assert_eq!(texts_to(&s, "40722000001", 2).await[1], "We are closed now; we answer from 09:00.");
+        s.simulator.customer_writes("40722000001", "Ana", "Alo?").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(texts_to(&s, "40722000001", 3).await.len(), 2, "the away message once per period");
+        // A holiday is closed all day, even at 10:00 on a weekday.
+        clock.set(CHRISTMAS_10_BUCHAREST);
+        s.simulator.customer_writes("40722000002", "Bogdan", "Crăciun fericit!").await.unwrap();
+        assert_eq!(
+            texts_to(&s, "40722000002", 2).await,
+            ["Welcome to Acme!", "We are closed now; we answer from 09:00."]
+        );
     }
 }

@@ -43,20 +43,23 @@ pub struct Outcome {
     /// Conversations that changed, for live updates: (company, conversation, only delivery
     /// ticks moved).
     pub touched: Vec<Touched>,
-    /// New text messages from customers, for auto replies.
-    pub customer_texts: Vec<CustomerText>,
+    /// New messages from customers, for auto replies and greetings.
+    pub customer_messages: Vec<CustomerMessage>,
 }
 
-/// A customer's text message, just stored.
+/// A customer's message, just stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CustomerText {
+pub struct CustomerMessage {
     pub company_id: i64,
     pub number_id: i64,
     pub conversation_id: i64,
     pub contact_id: i64,
     pub message_id: i64,
-    pub text: String,
+    /// The text of a text message (what auto reply rules match).
+    pub text: Option<String>,
     pub group: bool,
+    /// The customer wrote for the first time ever (a welcome message is due).
+    pub new_contact: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +82,7 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
             delivery.messages.iter().map(|m| (m, true)).chain(delivery.echoes.iter().map(|m| (m, false)))
         {
             let target = &delivery.target;
-            let Some((conversation, sender)) = place(&tx, delivery, message, inbound, now).await? else {
+            let Some((conversation, sender, new_contact)) = place(&tx, delivery, message, inbound, now).await? else {
                 outcome.filtered += 1;
                 continue;
             };
@@ -96,15 +99,16 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
                 if !inbound {
                     apply_recorded_statuses(&tx, target.company_id, message_id, &message.wamid).await?;
                 }
-                if let (true, Some(contact_id), Some(text)) = (message.kind == "text", sender, &message.text) {
-                    outcome.customer_texts.push(CustomerText {
+                if let Some(contact_id) = sender {
+                    outcome.customer_messages.push(CustomerMessage {
                         company_id: target.company_id,
                         number_id: target.number_id,
                         conversation_id: conversation,
                         contact_id,
                         message_id,
-                        text: text.clone(),
+                        text: message.text.clone().filter(|_| message.kind == "text"),
                         group: message.group_id.is_some(),
+                        new_contact,
                     });
                 }
                 if let Some(media_id) = message.media.as_ref().and_then(|m| m.id.as_deref()).filter(|_| inbound) {
@@ -137,8 +141,9 @@ pub async fn ingest(db: &Db, deliveries: &[Delivery]) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// The conversation a message belongs in and the contact who wrote it (none for our own
-/// echo into a group); `None` when the number's sync filter leaves the customer out. Group
+/// The conversation a message belongs in, the contact who wrote it (none for our own echo
+/// into a group) and whether that contact is new; `None` when the number's sync filter leaves
+/// the customer out. Group
 /// chats are kept whoever writes in them: the filter is about one-to-one customers.
 async fn place(
     tx: &Tx,
@@ -146,10 +151,10 @@ async fn place(
     message: &Message,
     inbound: bool,
     now: i64,
-) -> Result<Option<(i64, Option<i64>)>> {
+) -> Result<Option<(i64, Option<i64>, bool)>> {
     let target = &delivery.target;
     if let (Some(group), false) = (&message.group_id, inbound) {
-        return Ok(Some((group_conversation(tx, target, group, now).await?, None)));
+        return Ok(Some((group_conversation(tx, target, group, now).await?, None, false)));
     }
     let known = find_contact(tx, target.company_id, message).await?;
     if inbound && message.group_id.is_none() && !target.sync.admits(message.wa_id.as_deref(), known.is_some()) {
@@ -173,7 +178,7 @@ async fn place(
         Some(group) => group_conversation(tx, target, group, now).await?,
         None => conversation_for(tx, target, contact, now).await?,
     };
-    Ok(Some((conversation, inbound.then_some(contact))))
+    Ok(Some((conversation, inbound.then_some(contact), known.is_none())))
 }
 
 /// The contact a message is from (or, for an echo, to), by WhatsApp id or business-scoped

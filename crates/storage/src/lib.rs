@@ -15,6 +15,7 @@ pub mod conversations;
 pub mod departments;
 pub mod distribution;
 pub mod generate;
+pub mod greetings;
 pub mod inbound;
 pub mod jobs;
 pub mod media;

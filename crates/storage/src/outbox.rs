@@ -40,7 +40,8 @@ pub struct NewSend<'a> {
 
 #[derive(Debug, Clone, Copy)]
 pub struct Automatic {
-    pub rule_id: i64,
+    /// The rule that answered; `None` for a welcome or away message.
+    pub rule_id: Option<i64>,
     pub answers_message_id: i64,
 }
 

@@ -324,3 +324,28 @@ pub enum PredefinedTexts {
     CreatedAt,
     UpdatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum NumberGreetings {
+    Table,
+    NumberId,
+    CompanyId,
+    WelcomeEnabled,
+    WelcomeText,
+    AwayEnabled,
+    AwayText,
+    TimeZone,
+    HoursJson,
+    HolidaysJson,
+    PeriodMinutes,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum GreetingAnswers {
+    Table,
+    NumberId,
+    ContactId,
+    Kind,
+    AnsweredAt,
+}

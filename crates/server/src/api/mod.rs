@@ -7,6 +7,7 @@ mod auto_replies;
 mod conversations;
 mod departments;
 mod extract;
+pub(crate) mod greetings;
 mod live;
 mod me;
 mod notifications;
@@ -108,6 +109,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(texts::list, texts::create))
         .routes(routes!(texts::get_one, texts::update, texts::delete))
         .routes(routes!(texts::preview))
+        .routes(routes!(greetings::get_greetings, greetings::set_greetings))
 }
 
 pub fn router() -> Router<AppState> {

@@ -430,9 +430,10 @@ fn bubbles(t: &Catalog, messages: &[MessageRow], group: bool) -> Vec<Bubble> {
                     .map(|list| list.iter().map(|(_, e)| e.as_str()).collect::<Vec<_>>().join(" "))
                     .unwrap_or_default(),
                 note: m.direction == rapport_storage::notes::NOTE,
-                author: match m.auto_reply_id {
-                    Some(rule) => format!("🤖 {} #{rule}", t.get("chats.auto_reply")),
-                    None => m.author_name.clone().unwrap_or_default(),
+                author: match (m.auto_reply_id, m.answers_message_id) {
+                    (Some(rule), _) => format!("🤖 {} #{rule}", t.get("chats.auto_reply")),
+                    (None, Some(_)) => format!("🤖 {}", t.get("chats.greeting")),
+                    (None, None) => m.author_name.clone().unwrap_or_default(),
                 },
                 sender: if group { m.sender_name.clone().unwrap_or_default() } else { String::new() },
                 media_url: m

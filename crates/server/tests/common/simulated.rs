@@ -1,7 +1,7 @@
 //! A server wired to the Cloud API simulator, with a connected number and a logged-in admin.
 
 use super::{Client, TestServer};
-use rapport_server::ServerConfig;
+use rapport_server::{Clock, ServerConfig};
 use rapport_simulator::{Account, Simulator};
 use rapport_storage::Db;
 use reqwest::StatusCode;
@@ -20,6 +20,12 @@ pub struct Setup {
 }
 
 pub async fn setup(db: Db) -> Setup {
+    setup_with_clock(db, Clock::default()).await
+}
+
+/// As [`setup`], with the server's automation going by `clock` (a fixed one in tests of
+/// working hours).
+pub async fn setup_with_clock(db: Db, clock: Clock) -> Setup {
     let account = Account {
         phone_number_id: "106540352242922".into(),
         display_phone_number: "+44 7700 900000".into(),
@@ -28,7 +34,7 @@ pub async fn setup(db: Db) -> Setup {
         app_secret: "simulated-app-secret".into(),
     };
     let simulator = Simulator::start(account.clone(), "127.0.0.1:0").await.unwrap();
-    let config = ServerConfig { graph_api_url: simulator.base_url().to_string(), ..ServerConfig::default() };
+    let config = ServerConfig { graph_api_url: simulator.base_url().to_string(), clock, ..ServerConfig::default() };
     let server = TestServer::start_with(db, config).await;
     simulator.set_webhook_url(&format!("{}/webhooks/whatsapp", server.base));
     let (_, root, admin) = server.company("Acme", "admin@acme.test").await;
