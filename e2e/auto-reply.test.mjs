@@ -96,4 +96,31 @@ describe("auto reply", () => {
     await page.waitForFunction(() => document.querySelector('form[data-compose] textarea[name="text"]').value !== "");
     assert.equal(await page.getByLabel("Write a reply…").inputValue(), "Thank you, Li Wei! Administrator");
   });
+
+  test("a welcome message set on the WhatsApp accounts page greets a new customer", async () => {
+    await page.getByRole("link", { name: "WhatsApp accounts" }).click();
+    await page.getByRole("button", { name: "Welcome & away" }).click();
+    const dialog = page.locator("#greetings-dialog");
+    await dialog.getByLabel("Welcome new customers").check();
+    await dialog.getByLabel("Welcome message").fill("Welcome to E2E Trading!");
+    await dialog.getByLabel("Time zone").fill("Mars/Base");
+    await dialog.getByRole("button", { name: "Ok" }).click();
+    await dialog.locator(".form-error", { hasText: "time zone" }).waitFor();
+    await dialog.getByLabel("Time zone").fill("Asia/Ho_Chi_Minh");
+    await dialog.locator('textarea[name="hours"]').fill("mon 00:00-24:00\ntue 00:00-24:00\nwed 00:00-24:00\nthu 00:00-24:00\nfri 00:00-24:00\nsat 00:00-24:00\nsun 00:00-24:00");
+    await dialog.getByRole("button", { name: "Ok" }).click();
+    await expectToast(page, "Welcome and away messages saved");
+    await page.getByRole("button", { name: "Welcome & away" }).click();
+    assert.equal(await dialog.getByLabel("Time zone").inputValue(), "Asia/Ho_Chi_Minh", "the saved settings are shown again");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await fetch(`${simulator.url}/simulator/customer-messages`, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ wa_id: "84901234999", name: "Trần Thị Bình", text: "Chào shop" }),
+    });
+    await page.getByRole("link", { name: "Chats & Group chats" }).click();
+    await page.locator("[data-conversation]", { hasText: "Trần Thị Bình" }).click();
+    const welcome = page.locator(".bubble.out", { hasText: "Welcome to E2E Trading!" });
+    await welcome.waitFor({ timeout: 10000 });
+    assert.match(await welcome.innerText(), /Welcome \/ away message/);
+  });
 });

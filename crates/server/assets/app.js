@@ -50,6 +50,13 @@ function formBody(form) {
       addComponent(body, el);
     } else if (el.dataset.replies !== undefined) {
       addReplies(body, el);
+    } else if (el.dataset.hours !== undefined) {
+      // Working hours, one weekday a line: "mon 09:00-13:00 14:00-18:00".
+      body[el.name] = {};
+      for (const line of el.value.split("\n").map((l) => l.trim()).filter(Boolean)) {
+        const [day, ...spans] = line.split(/\s+/);
+        body[el.name][day.toLowerCase()] = [...(body[el.name][day.toLowerCase()] || []), ...spans];
+      }
     } else if (el.dataset.list !== undefined) {
       body[el.name] = body[el.name] || [];
       if (el.checked) body[el.name].push(el.dataset.type === "int" ? Number(el.value) : el.value);

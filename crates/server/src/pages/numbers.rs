@@ -33,6 +33,8 @@ pub struct Row {
     pub edit_json: String,
     /// The number's distribution, for its dialog.
     pub distribution_json: String,
+    /// The welcome and away messages, for their dialog.
+    pub greetings_json: String,
 }
 
 pub struct Choice {
@@ -71,6 +73,13 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
         Ok(all) => all,
         Err(e) => return page_error(t, e.into()),
     };
+    let mut greetings = Vec::with_capacity(ids.len());
+    for id in &ids {
+        match rapport_storage::greetings::get(&state.db, *id).await {
+            Ok(g) => greetings.push((*id, g)),
+            Err(e) => return page_error(t, e.into()),
+        }
+    }
     let rows = page
         .items
         .into_iter()
@@ -90,6 +99,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
                     .to_string()
                 })
                 .unwrap_or_default(),
+            greetings_json: greetings_form(greetings.iter().find(|(id, _)| *id == n.id).map(|(_, g)| g)),
             connected: n.status == numbers::STATUS_CONNECTED,
             last_activity: n.last_activity_at.map(rfc3339).unwrap_or_default(),
             created_at: rfc3339(n.created_at),
@@ -117,4 +127,20 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
             .collect(),
         q: params.q.unwrap_or_default(),
     })
+}
+
+/// A number's greetings as the dialog's fields: working hours one weekday a line
+/// (`mon 09:00-13:00 14:00-18:00`), holidays one a line.
+fn greetings_form(g: Option<&rapport_storage::greetings::Greetings>) -> String {
+    let default = rapport_storage::greetings::Greetings::default();
+    let g = g.unwrap_or(&default);
+    let view = crate::api::greetings::GreetingsView::from(g.clone());
+    let hours: Vec<String> = view.hours.iter().map(|(day, spans)| format!("{day} {}", spans.join(" "))).collect();
+    serde_json::json!({
+        "welcome.enabled": view.welcome.enabled, "welcome.text": view.welcome.text,
+        "away.enabled": view.away.enabled, "away.text": view.away.text,
+        "time_zone": view.time_zone, "hours": hours.join("\n"), "holidays": view.holidays.join("\n"),
+        "period_minutes": view.period_minutes.to_string(),
+    })
+    .to_string()
 }
