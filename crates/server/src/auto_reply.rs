@@ -59,9 +59,11 @@ impl AutoReplier {
                 }
             };
             for message in of_company {
-                if !greetings.contains_key(&message.number_id) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = greetings.entry(message.number_id) {
                     match greetings::get(&self.db, message.number_id).await {
-                        Ok(g) => drop(greetings.insert(message.number_id, g)),
+                        Ok(g) => {
+                            slot.insert(g);
+                        }
                         Err(e) => tracing::warn!(error = %e, "could not load a number's greetings"),
                     }
                 }
