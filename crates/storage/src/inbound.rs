@@ -222,6 +222,32 @@ async fn create_contact(tx: &Tx, target: &Target, message: &Message, name: Optio
     let phone = message.wa_id.as_deref().filter(|w| w.chars().all(|c| c.is_ascii_digit())).map(|w| format!("+{w}"));
     let display =
         name.map(String::from).or_else(|| phone.clone()).or_else(|| message.user_id.clone()).unwrap_or_default();
+    let contact = NewContact {
+        company_id: target.company_id,
+        department_id: target.department_id,
+        name: &display,
+        phone: phone.as_deref().unwrap_or_default(),
+        wa_id: message.wa_id.as_deref(),
+        user_id: message.user_id.as_deref(),
+        source: "whatsapp",
+        responsible_staff_id: None,
+    };
+    insert_contact(tx, &contact, now).await
+}
+
+/// A contact as first stored, by a customer's message or by staff writing first.
+pub(crate) struct NewContact<'a> {
+    pub company_id: i64,
+    pub department_id: i64,
+    pub name: &'a str,
+    pub phone: &'a str,
+    pub wa_id: Option<&'a str>,
+    pub user_id: Option<&'a str>,
+    pub source: &'a str,
+    pub responsible_staff_id: Option<i64>,
+}
+
+pub(crate) async fn insert_contact(tx: &Tx, c: &NewContact<'_>, now: i64) -> Result<i64> {
     let (id,): (i64,) = tx
         .one(
             Query::insert()
@@ -234,16 +260,18 @@ async fn create_contact(tx: &Tx, target: &Target, message: &Message, name: Optio
                     Contacts::WaId,
                     Contacts::UserId,
                     Contacts::Source,
+                    Contacts::ResponsibleStaffId,
                     Contacts::CreatedAt,
                 ])
                 .values_panic([
-                    target.company_id.into(),
-                    target.department_id.into(),
-                    display.into(),
-                    phone.unwrap_or_default().into(),
-                    message.wa_id.clone().into(),
-                    message.user_id.clone().into(),
-                    "whatsapp".into(),
+                    c.company_id.into(),
+                    c.department_id.into(),
+                    c.name.into(),
+                    c.phone.into(),
+                    c.wa_id.into(),
+                    c.user_id.into(),
+                    c.source.into(),
+                    c.responsible_staff_id.into(),
                     now.into(),
                 ])
                 .returning_col(Contacts::Id),

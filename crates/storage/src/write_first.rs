@@ -7,7 +7,7 @@ use crate::audit::{self, Actor};
 use crate::conversations::{self, ConversationRow};
 use crate::db::Exec;
 use crate::error::{Result, StorageError};
-use crate::inbound::{Target, find_or_create_conversation};
+use crate::inbound::{NewContact, Target, find_or_create_conversation, insert_contact};
 use crate::numbers::STATUS_CONNECTED;
 use crate::schema::{Contacts, DistributionStaff, Numbers, Staff};
 use crate::scope::Scope;
@@ -144,34 +144,17 @@ pub async fn start(
         None => {
             let phone = format!("+{}", recipient.wa_id);
             let name = recipient.name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(&phone).to_string();
-            let (id,): (i64,) = tx
-                .one(
-                    Query::insert()
-                        .into_table(Contacts::Table)
-                        .columns([
-                            Contacts::CompanyId,
-                            Contacts::DepartmentId,
-                            Contacts::Name,
-                            Contacts::Phone,
-                            Contacts::WaId,
-                            Contacts::Source,
-                            Contacts::ResponsibleStaffId,
-                            Contacts::CreatedAt,
-                        ])
-                        .values_panic([
-                            scope.company_id().into(),
-                            number.department_id.into(),
-                            name.into(),
-                            phone.into(),
-                            recipient.wa_id.into(),
-                            "system".into(),
-                            me.into(),
-                            now.into(),
-                        ])
-                        .returning_col(Contacts::Id),
-                )
-                .await?;
-            id
+            let contact = NewContact {
+                company_id: scope.company_id(),
+                department_id: number.department_id,
+                name: &name,
+                phone: &phone,
+                wa_id: Some(recipient.wa_id),
+                user_id: None,
+                source: "system",
+                responsible_staff_id: Some(me),
+            };
+            insert_contact(&tx, &contact, now).await?
         }
     };
     let target = Target {
