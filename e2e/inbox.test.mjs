@@ -126,4 +126,24 @@ describe("inbox", () => {
     await ana.getByText("The 24-hour window is closed").waitFor();
     assert.match(await ana.locator("aside.contact-card [data-card-responsible]").innerText(), /Ana/);
   });
+
+  test("scrolling up a long chat brings its older messages in above", async () => {
+    const [ana] = agents;
+    for (let i = 1; i <= 205; i++) {
+      const wrote = await fetch(`${simulator.url}/simulator/customer-messages`, {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ wa_id: "447700900777", name: "Jane Customer", text: `Line ${i} of my long story` }),
+      });
+      assert.equal(wrote.status, 200);
+    }
+    await ana.goto(`${server.base}/chats`);
+    await ana.locator("[data-conversation]", { hasText: "Jane Customer" }).click();
+    await ana.locator(".bubble", { hasText: "Line 205 of my long story" }).waitFor();
+    const question = ana.locator(".bubble:not(.out)", { hasText: "Is the red bag in stock?" });
+    assert.equal(await question.count(), 0, "older than the newest 200");
+    await ana.locator("#bubbles").evaluate((el) => { el.scrollTop = 0; });
+    await question.waitFor({ timeout: 10000 });
+    const scrolled = await ana.locator("#bubbles").evaluate((el) => el.scrollTop);
+    assert.ok(scrolled > 100, `the reader stays at the message they were reading, not at the top (${scrolled})`);
+  });
 });

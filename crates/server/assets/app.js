@@ -384,7 +384,11 @@ function startLive() {
         const fresh = next.querySelector(part);
         if (rendered.get(part) === fresh.outerHTML) continue;
         rendered.set(part, fresh.outerHTML);
-        here.querySelector(part).replaceWith(fresh);
+        if (part === "#bubbles" && here.querySelector(part).dataset.extended) {
+          mergeBubbles(here.querySelector(part), fresh);
+        } else {
+          here.querySelector(part).replaceWith(fresh);
+        }
       }
     } else {
       next.dataset.connected = here.dataset.connected || "";
@@ -438,6 +442,42 @@ function startLive() {
   loadBell(bell);
   connect();
 }
+
+// History loaded by scrolling up stays when live changes arrive: messages already shown are
+// replaced in place (ticks, reactions), new ones appended.
+function mergeBubbles(shown, fresh) {
+  for (const bubble of fresh.querySelectorAll(".bubble[id]")) {
+    const old = shown.querySelector(`#${bubble.id}`);
+    if (old) old.replaceWith(bubble);
+    else shown.append(bubble);
+  }
+}
+
+// Infinite scroll upward (INBOX-2): near the top of the chat, the older messages are fetched
+// and put above, keeping what the reader looks at in place.
+async function loadOlder(bubbles) {
+  const link = bubbles.querySelector("a.older");
+  if (!link || bubbles.dataset.loading) return;
+  bubbles.dataset.loading = "true";
+  try {
+    const response = await fetch(link.href, { headers: { Accept: "text/html" } });
+    if (!response.ok) return;
+    const older = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("bubbles");
+    if (!older) return;
+    const before = bubbles.scrollHeight;
+    link.remove();
+    bubbles.prepend(...older.children);
+    bubbles.dataset.extended = "true";
+    formatTimes(bubbles);
+    bubbles.scrollTop += bubbles.scrollHeight - before;
+  } finally {
+    delete bubbles.dataset.loading;
+  }
+}
+
+document.addEventListener("scroll", (event) => {
+  if (event.target.id === "bubbles" && event.target.scrollTop < 40) loadOlder(event.target);
+}, true);
 
 // The bell (NOTIF-1): unread notifications, one per chat, each with "remind me" and dismiss.
 // A new one also shows as a desktop notification once the user allowed them.

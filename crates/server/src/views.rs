@@ -229,6 +229,8 @@ pub struct ConversationView {
     pub responsible_staff_id: Option<i64>,
     /// True from a customer message until someone replies.
     pub unanswered: bool,
+    /// Messages the caller was told of (as responsible, offered or managing) and has not read.
+    pub unread: i64,
     /// Whether free-form replies are allowed (within 24 h of the customer's last message).
     pub window_open: bool,
     pub last_message_at: Option<String>,
@@ -243,6 +245,7 @@ impl ConversationView {
     pub fn new(c: rapport_storage::conversations::ConversationRow, now: i64) -> Self {
         ConversationView {
             window_open: rapport_domain::window::is_open(c.last_inbound_at, now),
+            unread: c.unread,
             kind: if c.group_id.is_some() { "group" } else { "direct" },
             contact: c.contact_id.map(|id| ContactRef {
                 id,

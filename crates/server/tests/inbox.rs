@@ -220,6 +220,9 @@ async fn the_bell_tells_the_right_people_and_reminders_come_back() {
             assert_eq!(mine[0]["chat_name"], "Jane");
         }
         assert!(bell(&cy_client).await.is_empty(), "nobody else is told");
+        // The list counts what each viewer has not read.
+        assert_eq!(ana_client.all("/api/v1/conversations").await[0]["unread"], 2);
+        assert_eq!(s.admin.all("/api/v1/conversations").await[0]["unread"], 0, "the admin was not told");
         // Ana answers: the customer is hers, and only she hears of the next message.
         let id = bell(&ana_client).await[0]["conversation_id"].as_i64().unwrap();
         let (status, _) = reply(&ana_client, id, json!({"type": "text", "text": "Hi Jane"})).await;
@@ -231,6 +234,7 @@ async fn the_bell_tells_the_right_people_and_reminders_come_back() {
         );
         ana_client.post(&format!("/api/v1/conversations/{id}/read"), json!({})).await;
         assert!(bell(&ana_client).await.is_empty(), "opening the chat reads its notification");
+        assert_eq!(ana_client.all("/api/v1/conversations").await[0]["unread"], 0);
         s.simulator.customer_writes("447700900001", "Jane", "Great, thanks").await.unwrap();
         assert_eq!(bell_until(&ana_client, |n| !n.is_empty()).await[0]["kind"], "message");
         assert!(bell(&bo_client).await.is_empty());

@@ -4,7 +4,9 @@
 
 use crate::db::Exec;
 use crate::error::Result;
-use crate::schema::{Contacts, Conversations, Departments, DistributionStaff, Distributions, Messages, Numbers, Staff};
+use crate::schema::{
+    Contacts, Conversations, Departments, DistributionStaff, Distributions, Messages, Notifications, Numbers, Staff,
+};
 use crate::scope::{Scope, escape_like};
 use crate::{Db, Page};
 use rapport_domain::Role;
@@ -38,6 +40,9 @@ pub struct ConversationRow {
     pub number_display: String,
     /// Whose number it is (their private auto replies answer on it).
     pub number_owner_staff_id: Option<i64>,
+    /// Messages the viewer has been told of and not read yet (the list only).
+    #[sqlx(default)]
+    pub unread: i64,
     pub responsible_name: Option<String>,
 }
 
@@ -171,7 +176,20 @@ pub async fn list(
     // Literally the expression the activity indexes are built on (a bound 0 would not match).
     let activity = || Expr::cust("COALESCE(conversations.last_message_at, 0)");
     let mut q = select();
-    q.cond_where(visible_to(scope))
+    // The viewer's unread count is their notification's for the chat (one row per viewer and
+    // chat, by its unique index), so it costs one lookup per listed chat.
+    let unread = Query::select()
+        .expr(Expr::col((Notifications::Table, Notifications::Count)))
+        .from(Notifications::Table)
+        .and_where(Expr::col((Notifications::Table, Notifications::StaffId)).eq(scope.viewer.staff_id))
+        .and_where(
+            Expr::col((Notifications::Table, Notifications::ConversationId))
+                .equals((Conversations::Table, Conversations::Id)),
+        )
+        .and_where(Expr::col((Notifications::Table, Notifications::Unread)).eq(true))
+        .to_owned();
+    q.expr_as(Func::coalesce([Expr::SubQuery(None, Box::new(unread.into())), Expr::value(0)]), Alias::new("unread"))
+        .cond_where(visible_to(scope))
         .order_by_expr(activity(), Order::Desc)
         .order_by((Conversations::Table, Conversations::Id), Order::Desc)
         .limit(limit + 1);

@@ -106,6 +106,8 @@ pub struct ChatItem {
     pub preview: String,
     pub at: String,
     pub unanswered: bool,
+    /// The viewer's unread messages in it.
+    pub unread: i64,
     pub active: bool,
 }
 
@@ -264,6 +266,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
             group: c.group_id.is_some(),
             preview: c.last_message_text,
             unanswered: c.unanswered,
+            unread: c.unread,
         })
         .collect();
     let templates = match rapport_storage::templates::list(&state.db, auth.scope.company_id()).await {
