@@ -37,7 +37,7 @@ pub struct GreetingsView {
     /// Sent when a customer writes outside working hours.
     pub away: Greeting,
     /// IANA time zone the working hours are in, e.g. `Europe/Bucharest`.
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$")]
     pub time_zone: String,
     /// Open intervals per weekday (`mon` ... `sun`), e.g. `{"mon": ["09:00-13:00", "14:00-18:00"]}`;
     /// a day left out is closed.

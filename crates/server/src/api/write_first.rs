@@ -82,7 +82,7 @@ pub async fn chat_numbers(State(state): State<AppState>, auth: Auth) -> ApiResul
 pub struct StartRequest {
     /// The customer's number in international form (`+44 7700 900123`; spaces, dots,
     /// dashes and brackets are ignored).
-    #[schema(min_length = 1, max_length = 32)]
+    #[schema(min_length = 7, max_length = 32, pattern = r"^(\+|00)?[1-9][0-9 ().\-]{6,30}$")]
     pub phone: String,
     /// A name for a customer not known yet.
     #[schema(max_length = 200)]
