@@ -13,6 +13,7 @@ pub mod distribution;
 pub mod grants;
 pub mod merge_fields;
 pub mod message;
+pub mod phone;
 pub mod retry;
 pub mod role;
 pub mod snippet;
