@@ -144,6 +144,10 @@ impl AutoReplier {
         shown: String,
         automatic: Automatic,
     ) -> Result<(), rapport_storage::StorageError> {
+        // A disconnected number sends nothing; staff see the customer's message as usual.
+        if chat.number_status != rapport_storage::numbers::STATUS_CONNECTED {
+            return Ok(());
+        }
         let recipient = match (&chat.group_id, &chat.contact_wa_id) {
             (Some(group), _) => Recipient::Group(group),
             (None, Some(wa_id)) => Recipient::Individual(wa_id),
