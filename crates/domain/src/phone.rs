@@ -30,6 +30,22 @@ pub fn normalize(input: &str, default_country: &str) -> Result<String, Invalid> 
     Ok(number.format().mode(Mode::E164).to_string())
 }
 
+/// The WhatsApp id of a number typed in international form (`+44 7911 123456`, `0044 …`;
+/// spaces, dots, dashes and brackets ignored): its 7 to 15 digits, the first not 0. Only the
+/// shape is checked, not libphonenumber's ranges, so any number a customer could write from
+/// is accepted.
+pub fn international_wa_id(typed: &str) -> Result<String, Invalid> {
+    let kept: String = typed.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')' | '\u{a0}')).collect();
+    let digits = kept.strip_prefix('+').or_else(|| kept.strip_prefix("00")).unwrap_or(&kept);
+    if !(7..=15).contains(&digits.len()) || !digits.chars().all(|c| c.is_ascii_digit()) || digits.starts_with('0') {
+        return Err(Invalid::new(
+            "phone",
+            "must be an international number with its country code, e.g. +44 7700 900123",
+        ));
+    }
+    Ok(digits.to_string())
+}
+
 /// The WhatsApp id of an E.164 number: its digits.
 pub fn wa_id(e164: &str) -> String {
     e164.chars().filter(char::is_ascii_digit).collect()
@@ -72,6 +88,16 @@ mod tests {
         assert!(normalize("call me", "GB").unwrap_err().message.contains("not a phone number"));
         assert!(normalize("0722 123 456", "XX").unwrap_err().field == "country");
         assert!(normalize("+999 123 456 789", "GB").is_err(), "no such country code");
+    }
+
+    #[test]
+    fn international_numbers_give_their_whatsapp_id_and_anything_else_is_refused() {
+        for typed in ["+44 (7700) 900-555", "00447700900555", "447700900555", "+44\u{a0}7700.900.555"] {
+            assert_eq!(international_wa_id(typed).as_deref(), Ok("447700900555"), "{typed}");
+        }
+        for typed in ["12", "+44 7700 ABC", "07700 900555", "+1234567890123456", ""] {
+            assert_eq!(international_wa_id(typed).unwrap_err().field, "phone", "{typed}");
+        }
     }
 
     #[test]

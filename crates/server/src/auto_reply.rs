@@ -259,7 +259,7 @@ impl AutoReplier {
 }
 
 /// A stored rule as the matcher takes it (a row with an unknown pattern is skipped).
-pub fn rule(row: &AutoReply) -> Option<Rule> {
+fn rule(row: &AutoReply) -> Option<Rule> {
     Some(Rule {
         id: row.id,
         scope: match row.owner_staff_id {
@@ -273,15 +273,16 @@ pub fn rule(row: &AutoReply) -> Option<Rule> {
     })
 }
 
-/// Whether the number's working hours are on at `now` (ms) in its time zone; an unknown zone
-/// (refused when saved) counts as UTC.
-pub fn open_at(g: &Greetings, now: i64) -> bool {
-    let Ok(hours) = crate::api::greetings::hours(g) else { return true };
+/// Whether the number's working hours are on at `now` (ms) in its time zone. Both are checked
+/// when saved; a row changed by hand to something unreadable counts as open (no away message)
+/// and an unknown zone as UTC.
+fn open_at(g: &Greetings, now: i64) -> bool {
+    let Ok(hours) = g.schedule() else { return true };
     local_time(now, &g.time_zone).is_some_and(|at| hours.is_open(&at))
 }
 
 /// `now` in a time zone's local time.
-pub fn local_time(now: i64, time_zone: &str) -> Option<rapport_domain::working_hours::LocalTime> {
+fn local_time(now: i64, time_zone: &str) -> Option<rapport_domain::working_hours::LocalTime> {
     let zone = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let zoned = jiff::Timestamp::from_millisecond(now).ok()?.to_zoned_datetime(zone);
     Some(rapport_domain::working_hours::LocalTime {

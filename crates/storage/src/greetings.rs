@@ -8,6 +8,8 @@ use crate::error::Result;
 use crate::schema::{GreetingAnswers, NumberGreetings};
 use crate::scope::Scope;
 use crate::{Db, now_ms};
+use rapport_domain::Invalid;
+use rapport_domain::working_hours::WeeklyHours;
 use sea_query::{Expr, ExprTrait, OnConflict, Query};
 use serde_json::json;
 
@@ -21,6 +23,16 @@ pub struct Greetings {
     pub hours_json: String,
     pub holidays_json: String,
     pub period_minutes: i64,
+}
+
+impl Greetings {
+    /// The stored working hours and holidays, as the domain reads them (stored only after
+    /// they were checked, so an error means the row was changed by hand).
+    pub fn schedule(&self) -> Result<WeeklyHours, Invalid> {
+        let days: Vec<(String, Vec<String>)> = serde_json::from_str(&self.hours_json).unwrap_or_default();
+        let holidays: Vec<String> = serde_json::from_str(&self.holidays_json).unwrap_or_default();
+        WeeklyHours::parse(&days, &holidays)
+    }
 }
 
 impl Default for Greetings {

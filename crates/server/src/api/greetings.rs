@@ -49,16 +49,9 @@ pub struct GreetingsView {
     pub period_minutes: i64,
 }
 
-/// The stored schedule as the domain reads it.
-pub fn hours(g: &Greetings) -> Result<WeeklyHours, rapport_domain::Invalid> {
-    let days: Vec<(String, Vec<String>)> = serde_json::from_str(&g.hours_json).unwrap_or_default();
-    let holidays: Vec<String> = serde_json::from_str(&g.holidays_json).unwrap_or_default();
-    WeeklyHours::parse(&days, &holidays)
-}
-
 impl From<Greetings> for GreetingsView {
     fn from(g: Greetings) -> Self {
-        let schedule = hours(&g).unwrap_or_default();
+        let schedule = g.schedule().unwrap_or_default();
         GreetingsView {
             hours: schedule.written().into_iter().collect(),
             holidays: schedule.holidays,

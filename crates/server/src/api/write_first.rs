@@ -92,19 +92,6 @@ pub struct StartRequest {
     pub number_id: Option<i64>,
 }
 
-/// WhatsApp ids are the international number's digits: 7 to 15 of them (E.164).
-fn wa_id(phone: &str) -> ApiResult<String> {
-    let kept: String = phone.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')' | '\u{a0}')).collect();
-    let digits = kept.strip_prefix('+').or_else(|| kept.strip_prefix("00")).unwrap_or(&kept);
-    if !(7..=15).contains(&digits.len()) || !digits.chars().all(|c| c.is_ascii_digit()) || digits.starts_with('0') {
-        return Err(ApiError::invalid(
-            "phone",
-            "must be an international number with its country code, e.g. +44 7700 900123",
-        ));
-    }
-    Ok(digits.to_string())
-}
-
 /// Start a chat with a customer (or open the one there is): on the given number, or the
 /// caller's number to write first from. The caller becomes responsible when nobody is. The
 /// 24-hour window is closed until the customer writes, so the first message is a template.
@@ -127,7 +114,7 @@ pub async fn start(
     if auth.session.role().is_some_and(|r| !r.may_write()) {
         return Err(ApiError::forbidden("quality control reads conversations but never writes to customers"));
     }
-    let wa_id = wa_id(&body.phone)?;
+    let wa_id = rapport_domain::phone::international_wa_id(&body.phone)?;
     let name = body.name.as_deref().map(|n| rapport_domain::values::optional_text("name", n, 200)).transpose()?;
     let recipient = Recipient { wa_id: &wa_id, name: name.as_deref() };
     let (conversation, created) =
