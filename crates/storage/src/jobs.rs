@@ -4,9 +4,9 @@
 
 use crate::db::{Backend, Exec};
 use crate::error::Result;
-use crate::schema::{Jobs, Numbers};
+use crate::schema::{Jobs, Messages, Numbers};
 use crate::{Db, now_ms};
-use sea_query::{Cond, Expr, ExprTrait, LockBehavior, LockType, Order, Query, UpdateStatement};
+use sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, LockBehavior, LockType, Order, Query, UpdateStatement};
 
 /// A claimed job.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -34,6 +34,9 @@ fn claim_statement(backend: Backend, kind: &str, now: i64, lease_until: i64) -> 
         )
         .order_by(Jobs::Id, Order::Asc)
         .limit(1);
+    if kind == crate::outbox::KIND {
+        due.and_where(Expr::exists(earlier_send_of_same_chat()).not());
+    }
     if backend == Backend::Postgres {
         due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
@@ -52,6 +55,34 @@ fn claim_statement(backend: Backend, kind: &str, now: i64, lease_until: i64) -> 
             Jobs::PayloadJson,
             Jobs::Attempts,
         ]))
+        .to_owned()
+}
+
+/// An unfinished send queued before the candidate job (`jobs`) in the same conversation.
+/// Workers send in parallel, so without this two messages queued a moment apart (an auto
+/// reply's contents, an agent's quick lines) could reach the customer the other way round;
+/// with it a chat's sends go one after another, retries included, while chats run side by side.
+fn earlier_send_of_same_chat() -> sea_query::SelectStatement {
+    let (earlier, theirs, mine) = (Alias::new("earlier"), Alias::new("their_message"), Alias::new("my_message"));
+    Query::select()
+        .expr(Expr::val(1))
+        .from_as(Jobs::Table, earlier.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            Messages::Table,
+            theirs.clone(),
+            Expr::col((theirs.clone(), Messages::Id)).equals((earlier.clone(), Jobs::MessageId)),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            Messages::Table,
+            mine.clone(),
+            Expr::col((mine.clone(), Messages::Id)).equals((Jobs::Table, Jobs::MessageId)),
+        )
+        .and_where(Expr::col((earlier.clone(), Jobs::Kind)).eq(crate::outbox::KIND))
+        .and_where(Expr::col((earlier.clone(), Jobs::State)).is_in(["queued", "sending"]))
+        .and_where(Expr::col((earlier.clone(), Jobs::Id)).lt(Expr::col((Jobs::Table, Jobs::Id))))
+        .and_where(Expr::col((theirs, Messages::ConversationId)).equals((mine, Messages::ConversationId)))
         .to_owned()
 }
 

@@ -282,3 +282,58 @@ async fn throttling_locks_after_repeated_failures_and_clears() {
         assert_eq!(throttle::record_failure(&db, &key, now + 7).await.unwrap(), None);
     }
 }
+
+/// Sends of one conversation leave one after another, in the order they were queued, while
+/// other conversations' sends go meanwhile.
+#[tokio::test]
+async fn sends_of_a_chat_are_claimed_in_order_and_chats_side_by_side() {
+    use rapport_storage::outbox::{self, NewSend};
+    use rapport_storage::write_first::{self, Recipient};
+    use rapport_storage::{jobs, numbers, secrets::SecretBox};
+    for db in testing::all_backends().await {
+        let c = company(&db, "Acme", "admin@acme.test").await;
+        let secrets = SecretBox::from_base64(&SecretBox::generate_key()).unwrap();
+        let new = numbers::NewNumber {
+            phone_number_id: "1001",
+            waba_id: "2002",
+            display_phone_number: "",
+            verified_name: "",
+            access_token: "t",
+            app_secret: "s",
+            verify_token: "",
+            owner_staff_id: None,
+            department_id: c.root,
+            sync: rapport_domain::sync::SyncFilter::All,
+        };
+        let number = numbers::create(&db, &c.scope, &c.actor, &secrets, new).await.unwrap().id;
+        let mut chats = Vec::new();
+        for wa_id in ["447911000001", "447911000002"] {
+            let recipient = Recipient { wa_id, name: None };
+            chats.push(write_first::start(&db, &c.scope, &c.actor, Some(number), recipient).await.unwrap().0.id);
+        }
+        let payload = serde_json::json!({"type": "text"});
+        let send = |conversation_id| NewSend {
+            company_id: c.scope.company_id(),
+            conversation_id,
+            number_id: number,
+            kind: "text",
+            text: Some("hi"),
+            reply_to: None,
+            payload: &payload,
+            staff_id: None,
+            only_if_mine: false,
+            automatic: None,
+        };
+        let first = outbox::enqueue(&db, send(chats[0])).await.unwrap();
+        let second = outbox::enqueue(&db, send(chats[0])).await.unwrap();
+        let other = outbox::enqueue(&db, send(chats[1])).await.unwrap();
+        let claim = || jobs::claim(&db, outbox::KIND, 60_000);
+        let job = claim().await.unwrap().expect("the first send is due");
+        assert_eq!(job.message_id, first);
+        let next = claim().await.unwrap().expect("another chat's send goes meanwhile");
+        assert_eq!(next.message_id, other, "the chat's second send waits for its first");
+        assert!(claim().await.unwrap().is_none());
+        outbox::complete(&db, &job, "wamid.first").await.unwrap();
+        assert_eq!(claim().await.unwrap().map(|j| j.message_id), Some(second));
+    }
+}
