@@ -5,11 +5,16 @@
 //! - [`tree`]: the department tree (ancestry, moves).
 //! - [`visibility`]: who may see which staff and departments, and who may grant what.
 //! - [`values`]: validated input values (account, names, passwords).
+//! - [`fields`]: extended contact fields: types, keys, options and canonical stored values.
+//! - [`contact_filter`]: the contacts list filter: parsing, validation and the reference evaluator.
 
 pub mod attachment;
 pub mod auto_reply;
 pub mod chat_access;
+pub mod contact;
+pub mod contact_filter;
 pub mod distribution;
+pub mod fields;
 pub mod grants;
 pub mod merge_fields;
 pub mod message;

@@ -65,3 +65,42 @@ pub async fn create(db: &Db, name: &str, admin: NewAdmin<'_>) -> Result<Created>
     tx.commit().await?;
     Ok(Created { company_id, root_department_id: root_id, admin_id })
 }
+
+/// A company's settings (Settings page).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Settings {
+    pub name: String,
+    /// ISO 3166 code in which staff's local phone numbers are read (CONT-1).
+    pub default_country: String,
+}
+
+pub async fn settings(db: &Db, company_id: i64) -> Result<Settings> {
+    db.one(
+        Query::select()
+            .columns([Companies::Name, Companies::DefaultCountry])
+            .from(Companies::Table)
+            .and_where(Expr::col(Companies::Id).eq(company_id)),
+    )
+    .await
+}
+
+/// Stores settings the caller validated.
+pub async fn set_settings(db: &Db, actor: &crate::audit::Actor, company_id: i64, new: &Settings) -> Result<Settings> {
+    let before = settings(db, company_id).await?;
+    let tx = db.begin().await?;
+    tx.run(
+        Query::update()
+            .table(Companies::Table)
+            .value(Companies::Name, new.name.clone())
+            .value(Companies::DefaultCountry, new.default_country.clone())
+            .and_where(Expr::col(Companies::Id).eq(company_id)),
+    )
+    .await?;
+    let entry = actor
+        .entry("company.settings", "company", Some(company_id))
+        .before(&serde_json::json!({"name": before.name, "default_country": before.default_country}))
+        .after(&serde_json::json!({"name": new.name, "default_country": new.default_country}));
+    crate::audit::record_in(&tx, entry).await?;
+    tx.commit().await?;
+    settings(db, company_id).await
+}

@@ -11,6 +11,12 @@ pub enum StorageError {
     /// A business rule checked inside a transaction refused the change.
     #[error("{0}")]
     Refused(&'static str),
+    /// Changing a field's type would lose stored values; says how many.
+    #[error("{0}")]
+    ValuesDoNotConvert(String),
+    /// A contact with the same phone or WhatsApp id exists: its id.
+    #[error("a contact with this phone number exists already (#{0})")]
+    DuplicateContact(i64),
     #[error(transparent)]
     Database(sqlx::Error),
     #[error(transparent)]

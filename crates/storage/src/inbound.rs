@@ -261,6 +261,7 @@ pub(crate) async fn insert_contact(tx: &Tx, c: &NewContact<'_>, now: i64) -> Res
                     Contacts::UserId,
                     Contacts::Source,
                     Contacts::ResponsibleStaffId,
+                    Contacts::Search,
                     Contacts::CreatedAt,
                 ])
                 .values_panic([
@@ -272,6 +273,7 @@ pub(crate) async fn insert_contact(tx: &Tx, c: &NewContact<'_>, now: i64) -> Res
                     c.user_id.into(),
                     c.source.into(),
                     c.responsible_staff_id.into(),
+                    crate::contacts::search_text(c.name, c.phone, "").into(),
                     now.into(),
                 ])
                 .returning_col(Contacts::Id),

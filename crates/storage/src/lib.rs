@@ -4,6 +4,7 @@
 
 mod db;
 mod error;
+mod json;
 mod schema;
 mod scope;
 
@@ -11,13 +12,18 @@ pub mod assignment;
 pub mod audit;
 pub mod auto_replies;
 pub mod companies;
+pub mod contact_fields;
+pub mod contact_notes;
+pub mod contacts;
 pub mod conversations;
 pub mod departments;
 pub mod distribution;
 pub mod generate;
 pub mod greetings;
+pub mod imports;
 pub mod inbound;
 pub mod jobs;
+pub mod list_columns;
 pub mod media;
 pub mod notes;
 pub mod notifications;

@@ -7,6 +7,7 @@ pub enum Companies {
     Table,
     Id,
     Name,
+    DefaultCountry,
     CreatedAt,
 }
 
@@ -120,6 +121,94 @@ pub enum Contacts {
     Source,
     CreatedAt,
     ResponsibleStaffId,
+    PhoneTyped,
+    Email,
+    Address,
+    Fields,
+    Search,
+    UpdatedAt,
+    DeletedAt,
+    ImportId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ContactFields {
+    Table,
+    Id,
+    CompanyId,
+    Key,
+    Name,
+    FieldType,
+    Options,
+    Tip,
+    Required,
+    Public,
+    Enabled,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ContactFieldDepartments {
+    Table,
+    FieldId,
+    DepartmentId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ContactNotes {
+    Table,
+    Id,
+    CompanyId,
+    ContactId,
+    AuthorStaffId,
+    Title,
+    Body,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ListColumns {
+    Table,
+    StaffId,
+    List,
+    Columns,
+    PageSize,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Imports {
+    Table,
+    Id,
+    CompanyId,
+    StaffId,
+    FileName,
+    Path,
+    Mapping,
+    StaffIds,
+    DepartmentId,
+    Source,
+    Status,
+    TotalRows,
+    NextRow,
+    Imported,
+    Rejected,
+    Error,
+    LockedUntil,
+    CreatedAt,
+    FinishedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ImportRejections {
+    Table,
+    ImportId,
+    RowNumber,
+    ColumnName,
+    Reason,
+    Cells,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -1,0 +1,455 @@
+//! Contact imports (CONT-3) as stored: an uploaded file waiting for its column mapping, then a
+//! background job that commits the file in batches. Each batch — its contacts, its rejected rows
+//! and the position reached — is one transaction, so a restarted import resumes exactly where
+//! the last batch ended and no row is half-applied or applied twice. The queue is this table:
+//! a worker claims an import with a lease, like the send queue's jobs.
+
+use crate::audit::{self, Actor};
+use crate::contacts::{self, ContactInput};
+use crate::db::Exec;
+use crate::error::{Result, StorageError};
+use crate::schema::{Contacts, ImportRejections, Imports, Staff};
+use crate::scope::Scope;
+use crate::{Db, json, now_ms};
+use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
+use serde_json::json;
+use std::collections::HashMap;
+
+pub const STATUS_MAPPING: &str = "mapping";
+pub const STATUS_QUEUED: &str = "queued";
+pub const STATUS_RUNNING: &str = "running";
+pub const STATUS_DONE: &str = "done";
+pub const STATUS_FAILED: &str = "failed";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Import {
+    pub id: i64,
+    pub company_id: i64,
+    pub staff_id: Option<i64>,
+    pub file_name: String,
+    pub path: String,
+    /// JSON array: per column, the field key it fills or null.
+    pub mapping: String,
+    /// JSON array of the staff ids contacts are handed to in turn.
+    pub staff_ids: String,
+    pub department_id: Option<i64>,
+    pub source: String,
+    pub status: String,
+    pub total_rows: i64,
+    pub next_row: i64,
+    pub imported: i64,
+    pub rejected: i64,
+    pub error: Option<String>,
+    pub locked_until: Option<i64>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+impl Import {
+    pub fn mapping(&self) -> Vec<Option<String>> {
+        serde_json::from_str(&self.mapping).unwrap_or_default()
+    }
+
+    pub fn staff_ids(&self) -> Vec<i64> {
+        serde_json::from_str(&self.staff_ids).unwrap_or_default()
+    }
+}
+
+fn select() -> SelectStatement {
+    Query::select()
+        .columns([
+            Imports::Id,
+            Imports::CompanyId,
+            Imports::StaffId,
+            Imports::FileName,
+            Imports::Path,
+            Imports::Mapping,
+            Imports::StaffIds,
+            Imports::DepartmentId,
+            Imports::Source,
+            Imports::Status,
+            Imports::TotalRows,
+            Imports::NextRow,
+            Imports::Imported,
+            Imports::Rejected,
+            Imports::Error,
+            Imports::LockedUntil,
+            Imports::CreatedAt,
+            Imports::FinishedAt,
+        ])
+        .from(Imports::Table)
+        .to_owned()
+}
+
+/// A stored upload awaiting its mapping; `mapping` is the suggested one.
+pub async fn create(
+    db: &Db,
+    scope: &Scope,
+    file_name: &str,
+    path: &str,
+    mapping: &[Option<String>],
+    total_rows: i64,
+) -> Result<Import> {
+    let (id,): (i64,) = db
+        .one(
+            Query::insert()
+                .into_table(Imports::Table)
+                .columns([
+                    Imports::CompanyId,
+                    Imports::StaffId,
+                    Imports::FileName,
+                    Imports::Path,
+                    Imports::Mapping,
+                    Imports::Status,
+                    Imports::TotalRows,
+                    Imports::CreatedAt,
+                ])
+                .values_panic([
+                    scope.company_id().into(),
+                    Some(scope.viewer.staff_id).filter(|id| *id > 0).into(),
+                    file_name.into(),
+                    path.into(),
+                    serde_json::to_string(mapping).unwrap_or_default().into(),
+                    STATUS_MAPPING.into(),
+                    total_rows.into(),
+                    now_ms().into(),
+                ])
+                .returning_col(Imports::Id),
+        )
+        .await?;
+    get(db, scope, id).await
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Import> {
+    let mut q = select();
+    q.and_where(Expr::col(Imports::CompanyId).eq(scope.company_id())).and_where(Expr::col(Imports::Id).eq(id));
+    db.one(&q).await
+}
+
+/// The company's imports, newest first.
+pub async fn list(db: &Db, scope: &Scope, limit: u64) -> Result<Vec<Import>> {
+    let mut q = select();
+    q.and_where(Expr::col(Imports::CompanyId).eq(scope.company_id())).order_by(Imports::Id, Order::Desc).limit(limit);
+    db.all(&q).await
+}
+
+/// How the rows are to be read and whom the contacts go to, checked by the caller.
+pub struct Plan {
+    pub mapping: Vec<Option<String>>,
+    pub staff_ids: Vec<i64>,
+    pub department_id: Option<i64>,
+    pub source: String,
+}
+
+/// Queues an import whose mapping is settled. Every staff member must be the company's.
+pub async fn start(db: &Db, scope: &Scope, actor: &Actor, id: i64, plan: Plan) -> Result<Import> {
+    let import = get(db, scope, id).await?;
+    if import.status != STATUS_MAPPING {
+        return Err(StorageError::Refused("import_started"));
+    }
+    let known: Vec<(i64,)> = db
+        .all(
+            Query::select()
+                .column(Staff::Id)
+                .from(Staff::Table)
+                .and_where(Expr::col(Staff::CompanyId).eq(scope.company_id()))
+                .and_where(Expr::col(Staff::Id).is_in(plan.staff_ids.clone())),
+        )
+        .await?;
+    if plan.staff_ids.is_empty() || known.len() != plan.staff_ids.len() {
+        return Err(StorageError::Refused("responsible_not_found"));
+    }
+    let tx = db.begin().await?;
+    tx.run(
+        Query::update()
+            .table(Imports::Table)
+            .value(Imports::Mapping, serde_json::to_string(&plan.mapping).unwrap_or_default())
+            .value(Imports::StaffIds, serde_json::to_string(&plan.staff_ids).unwrap_or_default())
+            .value(Imports::DepartmentId, plan.department_id)
+            .value(Imports::Source, plan.source.clone())
+            .value(Imports::Status, STATUS_QUEUED)
+            .and_where(Expr::col(Imports::Id).eq(id)),
+    )
+    .await?;
+    let entry = actor.entry("contact.import", "import", Some(id)).after(&json!({
+        "file_name": import.file_name, "mapping": plan.mapping, "staff_ids": plan.staff_ids, "source": plan.source,
+    }));
+    audit::record_in(&tx, entry).await?;
+    tx.commit().await?;
+    get(db, scope, id).await
+}
+
+/// Takes the oldest queued import, or one whose worker's lease ran out, until `lease_until`.
+pub async fn claim(db: &Db, lease_until: i64) -> Result<Option<Import>> {
+    let now = now_ms();
+    let mut due = Query::select();
+    due.column(Imports::Id)
+        .from(Imports::Table)
+        .cond_where(
+            Cond::any()
+                .add(Expr::col(Imports::Status).eq(STATUS_QUEUED))
+                .add(Expr::col(Imports::Status).eq(STATUS_RUNNING).and(Expr::col(Imports::LockedUntil).lt(now))),
+        )
+        .order_by(Imports::Id, Order::Asc)
+        .limit(1);
+    let Some((id,)) = db.optional::<(i64,)>(&due).await? else { return Ok(None) };
+    let taken = db
+        .run(
+            Query::update()
+                .table(Imports::Table)
+                .value(Imports::Status, STATUS_RUNNING)
+                .value(Imports::LockedUntil, lease_until)
+                .and_where(Expr::col(Imports::Id).eq(id))
+                .cond_where(
+                    Cond::any()
+                        .add(Expr::col(Imports::Status).eq(STATUS_QUEUED))
+                        .add(Expr::col(Imports::LockedUntil).lt(now)),
+                ),
+        )
+        .await?;
+    if taken == 0 {
+        return Ok(None);
+    }
+    let mut q = select();
+    q.and_where(Expr::col(Imports::Id).eq(id));
+    db.optional(&q).await
+}
+
+/// A row that was not imported, and why.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Rejection {
+    pub row_number: i64,
+    pub column_name: String,
+    pub reason: String,
+    /// JSON array of the row's cells.
+    pub cells: String,
+}
+
+/// A row ready to store, with its spreadsheet row number and cells (in case it turns out a duplicate).
+pub struct ValidRow {
+    pub row_number: i64,
+    pub cells: Vec<String>,
+    pub contact: ContactInput,
+}
+
+/// What a batch did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BatchOutcome {
+    pub imported: i64,
+    pub rejected: i64,
+}
+
+/// Commits one batch: the rows whose phone no contact has yet (nor an earlier row of the
+/// batch), the rejections, and the position reached, provided this worker still holds the
+/// import (its lease `held_until` unchanged); the lease moves on to `lease_until`.
+pub async fn commit_batch(
+    db: &Db,
+    import: &Import,
+    held_until: i64,
+    lease_until: i64,
+    rows: Vec<ValidRow>,
+    mut rejections: Vec<Rejection>,
+    next_row: i64,
+) -> Result<BatchOutcome> {
+    let tx = db.begin().await?;
+    let existing = existing_phones(&tx, import.company_id, &rows).await?;
+    let mut seen = HashMap::new();
+    let mut fresh = Vec::with_capacity(rows.len());
+    for row in rows {
+        let earlier = existing.get(&row.contact.phone).cloned().or_else(|| seen.get(&row.contact.phone).cloned());
+        match earlier {
+            Some(reason) => rejections.push(Rejection {
+                row_number: row.row_number,
+                column_name: "phone".into(),
+                reason,
+                cells: serde_json::to_string(&row.cells).unwrap_or_default(),
+            }),
+            None => {
+                seen.insert(row.contact.phone.clone(), DuplicateOf::Row(row.row_number).reason());
+                fresh.push(row.contact);
+            }
+        }
+    }
+    let now = now_ms();
+    for chunk in fresh.chunks(500) {
+        insert_many(&tx, db.backend(), import, chunk, now).await?;
+    }
+    for chunk in rejections.chunks(500) {
+        let mut insert = Query::insert();
+        insert.into_table(ImportRejections::Table).columns([
+            ImportRejections::ImportId,
+            ImportRejections::RowNumber,
+            ImportRejections::ColumnName,
+            ImportRejections::Reason,
+            ImportRejections::Cells,
+        ]);
+        for r in chunk {
+            insert.values_panic([
+                import.id.into(),
+                r.row_number.into(),
+                r.column_name.clone().into(),
+                r.reason.clone().into(),
+                r.cells.clone().into(),
+            ]);
+        }
+        tx.run(&insert).await?;
+    }
+    let outcome = BatchOutcome { imported: fresh.len() as i64, rejected: rejections.len() as i64 };
+    let moved = tx
+        .run(
+            Query::update()
+                .table(Imports::Table)
+                .value(Imports::NextRow, next_row)
+                .value(Imports::Imported, Expr::col(Imports::Imported).add(outcome.imported))
+                .value(Imports::Rejected, Expr::col(Imports::Rejected).add(outcome.rejected))
+                .value(Imports::LockedUntil, lease_until)
+                .and_where(Expr::col(Imports::Id).eq(import.id))
+                .and_where(Expr::col(Imports::LockedUntil).eq(held_until)),
+        )
+        .await?;
+    if moved == 0 {
+        // Another worker took the import over; this batch is theirs to do (rolled back here).
+        return Err(StorageError::Refused("import_taken_over"));
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+enum DuplicateOf {
+    Contact(i64),
+    Row(i64),
+}
+
+impl DuplicateOf {
+    fn reason(&self) -> String {
+        match self {
+            DuplicateOf::Contact(id) => format!("duplicate: contact #{id} has this phone number"),
+            DuplicateOf::Row(row) => format!("duplicate: row {row} has this phone number"),
+        }
+    }
+}
+
+/// Of the batch's phones, those a contact of the company has already (by phone or WhatsApp id).
+async fn existing_phones(ex: &impl Exec, company_id: i64, rows: &[ValidRow]) -> Result<HashMap<String, String>> {
+    let phones: Vec<String> = rows.iter().map(|r| r.contact.phone.clone()).collect();
+    let wa_ids: Vec<String> = phones.iter().map(|p| rapport_domain::phone::wa_id(p)).collect();
+    let mut found = HashMap::new();
+    for (phones, wa_ids) in phones.chunks(400).zip(wa_ids.chunks(400)) {
+        let hits: Vec<(i64, String, Option<String>)> = ex
+            .all(
+                Query::select()
+                    .columns([Contacts::Id, Contacts::Phone, Contacts::WaId])
+                    .from(Contacts::Table)
+                    .and_where(Expr::col(Contacts::CompanyId).eq(company_id))
+                    .cond_where(
+                        Cond::any()
+                            .add(Expr::col(Contacts::Phone).is_in(phones.to_vec()))
+                            .add(Expr::col(Contacts::WaId).is_in(wa_ids.to_vec())),
+                    ),
+            )
+            .await?;
+        for (id, phone, wa_id) in hits {
+            let reason = DuplicateOf::Contact(id).reason();
+            if let Some(wa_id) = wa_id {
+                found.insert(format!("+{wa_id}"), reason.clone());
+            }
+            found.insert(phone, reason);
+        }
+    }
+    Ok(found)
+}
+
+async fn insert_many(
+    tx: &crate::Tx,
+    backend: crate::Backend,
+    import: &Import,
+    rows: &[ContactInput],
+    now: i64,
+) -> Result<()> {
+    let mut insert = Query::insert();
+    insert.into_table(Contacts::Table).columns([
+        Contacts::CompanyId,
+        Contacts::DepartmentId,
+        Contacts::ResponsibleStaffId,
+        Contacts::Name,
+        Contacts::Phone,
+        Contacts::PhoneTyped,
+        Contacts::WaId,
+        Contacts::Email,
+        Contacts::Address,
+        Contacts::Source,
+        Contacts::Fields,
+        Contacts::Search,
+        Contacts::ImportId,
+        Contacts::CreatedAt,
+        Contacts::UpdatedAt,
+    ]);
+    for c in rows {
+        insert.values_panic([
+            import.company_id.into(),
+            c.department_id.into(),
+            c.responsible_staff_id.into(),
+            c.name.clone().into(),
+            c.phone.clone().into(),
+            c.phone_typed.clone().into(),
+            rapport_domain::phone::wa_id(&c.phone).into(),
+            c.email.clone().into(),
+            c.address.clone().into(),
+            c.source.clone().into(),
+            json::object(backend, &c.fields),
+            contacts::search_text(&c.name, &c.phone, &c.email).into(),
+            import.id.into(),
+            now.into(),
+            now.into(),
+        ]);
+    }
+    tx.run(&insert).await?;
+    Ok(())
+}
+
+/// Ends an import: `done`, or `failed` with the reason (an unreadable file).
+pub async fn finish(db: &Db, id: i64, status: &str, error: Option<String>) -> Result<()> {
+    db.run(
+        Query::update()
+            .table(Imports::Table)
+            .value(Imports::Status, status)
+            .value(Imports::Error, error)
+            .value(Imports::LockedUntil, Option::<i64>::None)
+            .value(Imports::FinishedAt, now_ms())
+            .and_where(Expr::col(Imports::Id).eq(id)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The rows an import rejected, in row order.
+pub async fn rejections(db: &Db, scope: &Scope, id: i64) -> Result<Vec<Rejection>> {
+    get(db, scope, id).await?;
+    db.all(
+        Query::select()
+            .columns([
+                ImportRejections::RowNumber,
+                ImportRejections::ColumnName,
+                ImportRejections::Reason,
+                ImportRejections::Cells,
+            ])
+            .from(ImportRejections::Table)
+            .and_where(Expr::col(ImportRejections::ImportId).eq(id))
+            .order_by(ImportRejections::RowNumber, Order::Asc),
+    )
+    .await
+}
+
+/// The department each staff member works in (an imported contact joins its responsible's).
+pub async fn departments_of(db: &Db, company_id: i64, staff_ids: &[i64]) -> Result<HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = db
+        .all(
+            Query::select()
+                .columns([Staff::Id, Staff::DepartmentId])
+                .from(Staff::Table)
+                .and_where(Expr::col(Staff::CompanyId).eq(company_id))
+                .and_where(Expr::col(Staff::Id).is_in(staff_ids.to_vec())),
+        )
+        .await?;
+    Ok(rows.into_iter().collect())
+}
