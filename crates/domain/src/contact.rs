@@ -21,6 +21,9 @@ pub struct Draft {
     pub source: String,
     /// Extended values by field key, as sent (strings are fine for every type).
     pub fields: Map<String, Value>,
+    /// The phone stored now, when editing: left as it is, it is kept without being checked
+    /// again (WhatsApp's own ids need not pass libphonenumber's ranges).
+    pub stored_phone: Option<String>,
 }
 
 /// The details as stored.
@@ -43,7 +46,11 @@ pub struct Details {
 pub fn validate(draft: &Draft, defs: &[FieldDef], country: &str) -> Result<Details, FieldError> {
     let err = |e: values::Invalid| FieldError::new(e.field, e.message);
     let name = values::required_text("name", &draft.name, NAME_MAX).map_err(err)?;
-    let phone = phone::normalize(&draft.phone, country).map_err(err)?;
+    let unchanged = draft.stored_phone.as_deref().filter(|stored| !stored.is_empty() && *stored == draft.phone.trim());
+    let phone = match unchanged {
+        Some(stored) => stored.to_string(),
+        None => phone::normalize(&draft.phone, country).map_err(err)?,
+    };
     let email = match draft.email.trim() {
         "" => String::new(),
         typed => fields::email(typed).map_err(err)?,
@@ -104,6 +111,15 @@ mod tests {
             let e = validate(&d, &[city(true)], "RU").expect_err("refused");
             assert_eq!(e.key, field, "{d:?}: {e}");
         }
+    }
+
+    #[test]
+    fn an_unchanged_phone_from_whatsapp_is_kept_unchecked() {
+        // Ofcom's drama range: no real number, but a WhatsApp id we were given.
+        let mut d = draft("Tom", "+447700900123");
+        assert_eq!(validate(&d, &[], "GB").expect_err("not a real number").key, "phone");
+        d.stored_phone = Some("+447700900123".into());
+        assert_eq!(validate(&d, &[], "GB").expect("kept").phone, "+447700900123");
     }
 
     #[test]

@@ -30,6 +30,12 @@ pub enum ApiError {
     Conflict { code: &'static str, message: String },
     #[error("{0}")]
     Invalid(Invalid),
+    /// 422 naming a field known only at run time (an extended field's key, a filter's field).
+    #[error("{field}: {message}")]
+    InvalidField { field: String, message: String },
+    /// 409: another contact has this phone; its id is given so the client can link to it.
+    #[error("a contact with this phone number or WhatsApp id exists already")]
+    DuplicateContact(i64),
     /// 422 for a business rule, named by `code` (e.g. `window_closed`).
     #[error("{message}")]
     Rule { code: &'static str, message: String },
@@ -56,6 +62,11 @@ pub struct ErrorDetail {
     /// For `invalid`: the offending field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For `duplicate_contact`: the contact that has the phone already, and its card.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 impl ApiError {
@@ -81,6 +92,8 @@ impl ApiError {
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", None),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code, None),
             ApiError::Invalid(i) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some(i.field.to_string())),
+            ApiError::InvalidField { field, .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some(field.clone())),
+            ApiError::DuplicateContact(_) => (StatusCode::CONFLICT, "duplicate_contact", Some("phone".to_string())),
             ApiError::Rule { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code, None),
             ApiError::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed_request", None),
             ApiError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", None),
@@ -95,7 +108,18 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(%cause, "request failed");
         }
-        let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message: self.to_string(), field } };
+        let existing_id = match self {
+            ApiError::DuplicateContact(id) => Some(id),
+            _ => None,
+        };
+        let detail = ErrorDetail {
+            code: code.to_string(),
+            message: self.to_string(),
+            field,
+            existing_id,
+            link: existing_id.map(|id| format!("/contacts/{id}")),
+        };
+        let body = ErrorBody { error: detail };
         let mut response = (status, Json(body)).into_response();
         if let ApiError::TooManyAttempts(seconds) = self
             && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
@@ -103,6 +127,18 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
+    }
+}
+
+impl From<rapport_domain::fields::FieldError> for ApiError {
+    fn from(e: rapport_domain::fields::FieldError) -> Self {
+        ApiError::InvalidField { field: e.key, message: e.message }
+    }
+}
+
+impl From<rapport_domain::contact_filter::FilterError> for ApiError {
+    fn from(e: rapport_domain::contact_filter::FilterError) -> Self {
+        ApiError::InvalidField { field: format!("filter.{}", e.field), message: e.message }
     }
 }
 
@@ -133,6 +169,8 @@ impl From<StorageError> for ApiError {
                 ApiError::conflict("conflict", format!("conflicts with an existing record ({constraint})"))
             }
             StorageError::Refused(reason) => refusal(reason),
+            StorageError::DuplicateContact(id) => ApiError::DuplicateContact(id),
+            StorageError::ValuesDoNotConvert(message) => ApiError::Rule { code: "values_do_not_convert", message },
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -175,6 +213,11 @@ fn refusal(reason: &'static str) -> ApiError {
         "conversation_taken" => {
             ApiError::conflict(reason, "another colleague answered this new customer first; the chat is theirs now")
         }
+        "responsible_not_found" => ApiError::invalid("responsible_staff_id", "no such staff member in the company"),
+        "contact_not_deleted" => ApiError::conflict(reason, "the contact is not deleted"),
+        "note_not_yours" => ApiError::forbidden("only its author may change or delete a note"),
+        "merge_same_contact" => ApiError::invalid("other_id", "a contact cannot be merged with itself"),
+        "import_started" => ApiError::conflict(reason, "this import has started already"),
         other => ApiError::conflict(other, other.replace('_', " ")),
     }
 }

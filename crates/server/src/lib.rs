@@ -5,8 +5,11 @@ mod api;
 mod assets;
 mod auth;
 mod auto_reply;
+mod customers;
 mod error;
+pub mod export;
 mod i18n;
+pub mod import;
 mod ingest;
 mod jobs;
 pub mod live;
@@ -119,6 +122,8 @@ pub struct AppState {
     pub outbox: outbox::Outbox,
     /// For calls outside the queue (mark-as-read).
     pub graph: rapport_channels::whatsapp::graph::GraphClient,
+    /// Wakes the import worker when an import is queued.
+    pub imports: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -150,7 +155,17 @@ impl AppState {
                 workers: config.media_workers,
             },
         );
-        AppState { db, config: Arc::new(config), i18n: Arc::new(i18n::Catalogs::load()), ingestor, outbox, graph }
+        let imports = Arc::new(tokio::sync::Notify::new());
+        import::start(db.clone(), config.media_dir.clone(), imports.clone());
+        AppState {
+            db,
+            config: Arc::new(config),
+            i18n: Arc::new(i18n::Catalogs::load()),
+            ingestor,
+            outbox,
+            graph,
+            imports,
+        }
     }
 }
 

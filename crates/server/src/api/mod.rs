@@ -4,10 +4,14 @@
 mod assignment;
 mod audit;
 mod auto_replies;
+mod contact_card;
+pub(crate) mod contacts;
 mod conversations;
 mod departments;
 mod extract;
+mod fields;
 pub(crate) mod greetings;
+mod imports;
 mod live;
 mod me;
 mod notifications;
@@ -49,6 +53,8 @@ use utoipa_axum::routes;
         (name = "templates", description = "Message templates per WhatsApp Business Account (WA-4)"),
         (name = "auto_replies", description = "Auto reply rules (AUTO-1..3)"),
         (name = "texts", description = "Predefined texts with merge fields (TEXT-1)"),
+        (name = "contacts", description = "Customers: list, card, notes, import and export (CONT-1..6)"),
+        (name = "fields", description = "Extended contact fields (FIELD-1..2)"),
     )
 )]
 struct ApiDoc;
@@ -110,6 +116,23 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(texts::get_one, texts::update, texts::delete))
         .routes(routes!(texts::preview))
         .routes(routes!(greetings::get_greetings, greetings::set_greetings))
+        .routes(routes!(contacts::list, contacts::create))
+        .routes(routes!(contacts::sources))
+        .routes(routes!(contacts::get_columns, contacts::set_columns))
+        .routes(routes!(contacts::get_one, contacts::update, contacts::delete))
+        .routes(routes!(contacts::restore))
+        .routes(routes!(contacts::merge))
+        .routes(routes!(contact_card::list, contact_card::create))
+        .routes(routes!(contact_card::update, contact_card::delete))
+        .routes(routes!(contact_card::timeline))
+        .routes(routes!(fields::list, fields::create))
+        .routes(routes!(fields::get_one, fields::update))
+        .routes(routes!(fields::shift))
+        .routes(routes!(imports::list))
+        .routes(routes!(imports::get_one))
+        .routes(routes!(imports::start))
+        .routes(routes!(imports::rejections))
+        .routes(routes!(imports::export))
 }
 
 pub fn router() -> Router<AppState> {
@@ -117,7 +140,10 @@ pub fn router() -> Router<AppState> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(uploads::create))
         .layer(axum::extract::DefaultBodyLimit::max(uploads::MAX_UPLOAD));
-    let (router, doc) = api_router().merge(uploads).split_for_parts();
+    let import_files = OpenApiRouter::new()
+        .routes(routes!(imports::upload))
+        .layer(axum::extract::DefaultBodyLimit::max(imports::MAX_IMPORT));
+    let (router, doc) = api_router().merge(uploads).merge(import_files).split_for_parts();
     let doc = std::sync::Arc::new(doc);
     router
         .route("/api/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))

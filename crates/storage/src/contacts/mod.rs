@@ -435,3 +435,43 @@ pub async fn count_by_source(db: &Db, scope: &Scope) -> Result<Vec<(String, i64)
     )
     .await
 }
+
+/// One of a contact's conversations, for the card's timeline.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContactChat {
+    pub id: i64,
+    pub number_id: i64,
+    pub number_name: String,
+    pub responsible_staff_id: Option<i64>,
+    pub last_message_at: Option<i64>,
+    pub last_message_text: String,
+    pub created_at: i64,
+}
+
+/// The conversations with a contact `scope` sees, on every number, latest first.
+pub async fn chats(db: &Db, scope: &Scope, id: i64) -> Result<Vec<ContactChat>> {
+    get(db, scope, id).await?;
+    db.all(
+        Query::select()
+            .columns([(Conversations::Table, Conversations::Id), (Conversations::Table, Conversations::NumberId)])
+            .expr_as(
+                Expr::col((crate::schema::Numbers::Table, crate::schema::Numbers::DisplayPhoneNumber)),
+                Alias::new("number_name"),
+            )
+            .columns([
+                (Conversations::Table, Conversations::ResponsibleStaffId),
+                (Conversations::Table, Conversations::LastMessageAt),
+                (Conversations::Table, Conversations::LastMessageText),
+                (Conversations::Table, Conversations::CreatedAt),
+            ])
+            .from(Conversations::Table)
+            .inner_join(
+                crate::schema::Numbers::Table,
+                Expr::col((crate::schema::Numbers::Table, crate::schema::Numbers::Id))
+                    .equals((Conversations::Table, Conversations::NumberId)),
+            )
+            .and_where(Expr::col((Conversations::Table, Conversations::ContactId)).eq(id))
+            .order_by((Conversations::Table, Conversations::LastMessageAt), sea_query::Order::Desc),
+    )
+    .await
+}

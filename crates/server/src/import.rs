@@ -1,0 +1,215 @@
+//! Running a contact import (CONT-3): the file is read and every row checked exactly like the
+//! contact form (on a blocking thread, batch by batch), and each batch committed in one
+//! transaction with its rejections and the position reached — so an import survives a restart
+//! and resumes where its last batch ended. One worker per instance takes queued imports from
+//! the `imports` table; the command line runs an import the same way, in the foreground.
+
+use crate::customers::Catalogue;
+use rapport_domain::contact::Draft;
+use rapport_domain::fields::{FieldDef, FieldError};
+use rapport_storage::contacts::ContactInput;
+use rapport_storage::imports::{self, BatchOutcome, Import, Rejection, ValidRow};
+use rapport_storage::{Db, Scope, StorageError, now_ms};
+use rapport_tabular::Sheet;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
+
+/// Rows per transaction.
+pub const BATCH: usize = 2_000;
+/// How long a worker holds an import between batches before another instance may take it.
+const LEASE_MS: i64 = 60_000;
+
+/// The built-in columns an import fills (besides extended fields, by key).
+pub const BUILTIN_TARGETS: [&str; 5] = ["name", "phone", "email", "address", "source"];
+
+/// Starts this instance's import worker; `wake` is notified when an import is queued.
+pub fn start(db: Db, files: PathBuf, wake: Arc<Notify>) {
+    tokio::spawn(async move {
+        loop {
+            match imports::claim(&db, now_ms() + LEASE_MS).await {
+                Ok(Some(import)) => {
+                    let id = import.id;
+                    if let Err(e) = run(&db, &files, import).await {
+                        tracing::warn!(import = id, error = %e, "import stopped; it resumes after its lease");
+                    }
+                }
+                Ok(None) => {
+                    let _ = tokio::time::timeout(Duration::from_secs(2), wake.notified()).await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not claim an import");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+            }
+        }
+    });
+}
+
+/// One batch as read and checked on the reading thread.
+struct Batch {
+    rows: Vec<ValidRow>,
+    rejections: Vec<Rejection>,
+    /// The first row after the batch.
+    next_row: i64,
+}
+
+/// Works through a claimed import from its `next_row` to the end.
+pub async fn run(db: &Db, files: &Path, import: Import) -> Result<BatchOutcome, StorageError> {
+    let scope = operator_scope(db, import.company_id).await?;
+    let catalogue = Catalogue::load(db, &scope).await?;
+    let staff_ids = import.staff_ids();
+    let departments = imports::departments_of(db, import.company_id, &staff_ids).await?;
+    let reader = RowReader {
+        catalogue,
+        mapping: import.mapping(),
+        staff_ids,
+        departments,
+        department_id: import.department_id,
+        root_department_id: scope.viewer.department_id,
+        source: import.source.clone(),
+        from_row: import.next_row,
+    };
+    let (tx, mut batches) = mpsc::channel::<Result<Batch, String>>(2);
+    let path = files.join(&import.path);
+    let reading = tokio::task::spawn_blocking(move || reader.read(&path, &tx));
+    let mut held = import.locked_until.unwrap_or_default();
+    let mut total = BatchOutcome::default();
+    while let Some(batch) = batches.recv().await {
+        match batch {
+            Ok(batch) => {
+                let lease = now_ms() + LEASE_MS;
+                let done =
+                    imports::commit_batch(db, &import, held, lease, batch.rows, batch.rejections, batch.next_row)
+                        .await?;
+                held = lease;
+                total.imported += done.imported;
+                total.rejected += done.rejected;
+            }
+            Err(reason) => {
+                imports::finish(db, import.id, imports::STATUS_FAILED, Some(reason)).await?;
+                return Ok(total);
+            }
+        }
+    }
+    let _ = reading.await;
+    imports::finish(db, import.id, imports::STATUS_DONE, None).await?;
+    Ok(total)
+}
+
+/// The whole company, as a background job acts on it.
+async fn operator_scope(db: &Db, company_id: i64) -> Result<Scope, StorageError> {
+    let root = rapport_storage::departments::root(db, company_id).await?;
+    Ok(Scope::operator(company_id, root.id, &root.path))
+}
+
+/// Reads and checks rows on a blocking thread.
+struct RowReader {
+    catalogue: Catalogue,
+    mapping: Vec<Option<String>>,
+    staff_ids: Vec<i64>,
+    departments: HashMap<i64, i64>,
+    department_id: Option<i64>,
+    root_department_id: i64,
+    source: String,
+    from_row: i64,
+}
+
+impl RowReader {
+    fn read(self, path: &Path, out: &mpsc::Sender<Result<Batch, String>>) {
+        let sheet = match Sheet::open(path) {
+            Ok(sheet) => sheet,
+            Err(e) => {
+                let _ = out.blocking_send(Err(e.to_string()));
+                return;
+            }
+        };
+        let headers = sheet.headers().to_vec();
+        let usable = self.catalogue.usable();
+        let mut batch = Batch { rows: Vec::new(), rejections: Vec::new(), next_row: self.from_row };
+        for row in sheet {
+            let row = match row {
+                Ok(row) => row,
+                Err(e) => {
+                    let _ = out.blocking_send(Err(e.to_string()));
+                    return;
+                }
+            };
+            let number = row.number as i64;
+            if number < self.from_row {
+                continue;
+            }
+            batch.next_row = number + 1;
+            match self.check(&row.cells, number, &usable) {
+                Ok(contact) => batch.rows.push(ValidRow { row_number: number, cells: row.cells, contact }),
+                Err(e) => batch.rejections.push(Rejection {
+                    row_number: number,
+                    column_name: self.column_of(&e.key, &headers),
+                    reason: e.message,
+                    cells: serde_json::to_string(&row.cells).unwrap_or_default(),
+                }),
+            }
+            if batch.rows.len() + batch.rejections.len() >= BATCH {
+                let next = Batch { rows: Vec::new(), rejections: Vec::new(), next_row: batch.next_row };
+                if out.blocking_send(Ok(std::mem::replace(&mut batch, next))).is_err() {
+                    return;
+                }
+            }
+        }
+        if !batch.rows.is_empty() || !batch.rejections.is_empty() {
+            let _ = out.blocking_send(Ok(batch));
+        }
+    }
+
+    /// A row as the contact form would take it.
+    fn check(&self, cells: &[String], number: i64, usable: &[FieldDef]) -> Result<ContactInput, FieldError> {
+        let mut draft = Draft { source: self.source.clone(), ..Draft::default() };
+        let mut fields = Map::new();
+        for (target, cell) in self.mapping.iter().zip(cells) {
+            let Some(target) = target else { continue };
+            let cell = cell.trim().to_string();
+            match target.as_str() {
+                "name" => draft.name = cell,
+                "phone" => draft.phone = cell,
+                "email" => draft.email = cell,
+                "address" => draft.address = cell,
+                "source" if !cell.is_empty() => draft.source = cell,
+                "source" => {}
+                key => {
+                    fields.insert(key.to_string(), Value::String(cell));
+                }
+            }
+        }
+        draft.fields = fields;
+        let details = rapport_domain::contact::validate(&draft, usable, &self.catalogue.country)?;
+        // Handed out in turn by row number, so a resumed import hands out the same way.
+        let staff_id = (!self.staff_ids.is_empty()).then(|| self.staff_ids[number as usize % self.staff_ids.len()]);
+        let department_id = self
+            .department_id
+            .or_else(|| staff_id.and_then(|id| self.departments.get(&id).copied()))
+            .unwrap_or(self.root_department_id);
+        Ok(ContactInput {
+            name: details.name,
+            phone: details.phone,
+            phone_typed: details.phone_typed,
+            department_id,
+            responsible_staff_id: staff_id,
+            email: details.email,
+            address: details.address,
+            source: details.source,
+            fields: details.fields,
+        })
+    }
+
+    /// The header of the column mapped to `key`, or the key when no column is.
+    fn column_of(&self, key: &str, headers: &[String]) -> String {
+        self.mapping
+            .iter()
+            .position(|m| m.as_deref() == Some(key))
+            .and_then(|i| headers.get(i).cloned())
+            .unwrap_or_else(|| key.to_string())
+    }
+}
