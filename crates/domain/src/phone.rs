@@ -30,6 +30,15 @@ pub fn normalize(input: &str, default_country: &str) -> Result<String, Invalid> 
     Ok(number.format().mode(Mode::E164).to_string())
 }
 
+/// A country code for reading local numbers (`ru` → `RU`), refused unless libphonenumber
+/// knows the country.
+pub fn country(code: &str) -> Result<String, Invalid> {
+    let code = code.trim().to_ascii_uppercase();
+    code.parse::<country::Id>()
+        .map(|_| code.clone())
+        .map_err(|_| Invalid::new("default_country", format!("`{code}` is not a country code such as RU, RO or VN")))
+}
+
 /// The WhatsApp id of a number typed in international form (`+44 7911 123456`, `0044 …`;
 /// spaces, dots, dashes and brackets ignored): its 7 to 15 digits, the first not 0. Only the
 /// shape is checked, not libphonenumber's ranges, so any number a customer could write from
@@ -54,6 +63,14 @@ pub fn wa_id(e164: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn country_codes_are_checked_and_upper_cased() {
+        assert_eq!(country(" vn ").unwrap(), "VN");
+        assert_eq!(country("RO").unwrap(), "RO");
+        assert_eq!(country("XX").unwrap_err().field, "default_country");
+        assert!(country("").is_err());
+    }
 
     #[test]
     fn local_and_international_forms_of_six_countries_become_e164() {

@@ -111,13 +111,23 @@ function showFormError(form, result) {
   const box = form.querySelector(".form-error");
   form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
   const field = result.data?.error?.field;
-  const input = field && form.elements.namedItem(field);
+  // An extended field's input is named `fields.<key>`.
+  const input = field && (form.elements.namedItem(field) || form.elements.namedItem(`fields.${field}`));
   if (input && input.setAttribute) {
     input.setAttribute("aria-invalid", "true");
     input.focus();
   }
-  if (box) box.textContent = errorMessage(result);
-  else toast(errorMessage(result), "error");
+  if (box) {
+    box.textContent = errorMessage(result);
+    // A duplicate customer: link to the one that exists.
+    const link = result.data?.error?.link;
+    if (link) {
+      const a = document.createElement("a");
+      a.href = link;
+      a.textContent = ` → #${result.data.error.existing_id}`;
+      box.append(a);
+    }
+  } else toast(errorMessage(result), "error");
 }
 
 // The chat composer: text, or up to 5 attachments (uploaded first, the text as the first caption).
@@ -256,7 +266,21 @@ document.addEventListener("click", async (event) => {
   const target = event.target.closest("button, [data-dialog]");
   if (!target) return;
   if (target.dataset.dialog) return openDialog(target);
-  if (target.dataset.close !== undefined) return target.closest("dialog")?.close();
+  if (target.dataset.close !== undefined) {
+    target.closest("dialog")?.close();
+    if (target.dataset.reloadOnClose !== undefined && target.closest("form")?.dataset.importId) location.reload();
+    return;
+  }
+  if (target.dataset.addCondition !== undefined) return addCondition(target.closest("#filter-builder"));
+  if (target.dataset.removeCondition !== undefined) return target.closest(".condition")?.remove();
+  if (target.dataset.applyFilters !== undefined) return applyFilters(target.closest("#filter-builder"));
+  if (target.dataset.moveColumn) {
+    const item = target.closest("li");
+    if (target.dataset.moveColumn === "up" && item.previousElementSibling) item.previousElementSibling.before(item);
+    if (target.dataset.moveColumn === "down" && item.nextElementSibling) item.nextElementSibling.after(item);
+    return;
+  }
+  if (target.dataset.importUpload !== undefined) return uploadImport(target.closest("form"));
   if (target.dataset.logout !== undefined) {
     await api("POST", "/api/v1/auth/logout");
     return location.assign("/login");
@@ -283,6 +307,10 @@ document.addEventListener("click", async (event) => {
   if (target.dataset.delete) {
     if (!(await confirmThen(target.dataset.confirm))) return;
     const result = await api("DELETE", target.dataset.delete);
+    if (result.ok && target.dataset.redirect) {
+      sessionStorage.setItem("rapport.toast", target.dataset.success);
+      return location.assign(target.dataset.redirect);
+    }
     return result.ok ? toastAfterReload(target.dataset.success) : toast(errorMessage(result), "error");
   }
 });
@@ -338,6 +366,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("bubbles")?.lastElementChild?.scrollIntoView();
   formatTimes(document);
   startLive();
+  initFilterBuilder();
 });
 
 function formatTimes(root) {
@@ -542,4 +571,212 @@ async function loadBell(bell, event) {
       note.onclick = () => { window.focus(); location.assign(`/chats?c=${fresh.conversation_id}`); };
     }
   }
+}
+
+// ---- Customers (CONT-2..4) ----
+
+// The filter builder: rows of column / operator / value, sent as the list's `filter`
+// parameter, a JSON array the server checks against the field catalogue.
+function initFilterBuilder() {
+  const builder = document.getElementById("filter-builder");
+  if (!builder) return;
+  let conditions = [];
+  try { conditions = JSON.parse(builder.dataset.conditions || "[]"); } catch (_) { /* shown as an error by the server */ }
+  for (const c of conditions) addCondition(builder, c);
+  const hidden = document.querySelector("[data-filter-value]");
+  if (hidden && conditions.length) hidden.value = JSON.stringify(conditions);
+}
+
+function addCondition(builder, condition) {
+  const catalogue = JSON.parse(builder.dataset.catalogue);
+  const row = document.createElement("div");
+  row.className = "condition";
+  const field = document.createElement("select");
+  field.name = "field";
+  field.setAttribute("aria-label", "field");
+  for (const column of catalogue) field.add(new Option(column.label, column.key));
+  const op = document.createElement("select");
+  op.name = "op";
+  op.setAttribute("aria-label", "operator");
+  const valueSlot = document.createElement("span");
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.dataset.removeCondition = "";
+  remove.textContent = builder.dataset.remove;
+  row.append(field, op, valueSlot, remove);
+  builder.querySelector("[data-conditions-list]").append(row);
+  const column = () => catalogue.find((c) => c.key === field.value);
+  const fillOps = () => {
+    op.replaceChildren(...column().ops.map((o) => new Option(o.label, o.op)));
+  };
+  const fillValue = (value) => {
+    const c = column();
+    let input;
+    if (["empty", "not_empty"].includes(op.value)) {
+      input = null;
+    } else if (c.kind === "yes_no") {
+      input = document.createElement("select");
+      input.add(new Option(builder.dataset.yes, "yes"));
+      input.add(new Option(builder.dataset.no, "no"));
+    } else if (c.choices.length && ["eq", "ne"].includes(op.value)) {
+      input = document.createElement("select");
+      for (const choice of c.choices) input.add(new Option(choice.label, String(choice.value)));
+    } else if (c.choices.length && op.value === "any_of") {
+      input = document.createElement("select");
+      input.multiple = true;
+      for (const choice of c.choices) input.add(new Option(choice.label, String(choice.value)));
+    } else {
+      input = document.createElement("input");
+      if (c.kind === "date" && op.value !== "between") input.type = "date";
+      if (c.kind === "number") input.inputMode = "decimal";
+    }
+    valueSlot.replaceChildren(...(input ? [input] : []));
+    if (!input) return;
+    input.name = "value";
+    input.setAttribute("aria-label", builder.dataset.value);
+    if (value === undefined || value === null) return;
+    if (input.multiple) {
+      const chosen = (Array.isArray(value) ? value : [value]).map(String);
+      for (const option of input.options) option.selected = chosen.includes(option.value);
+    } else if (typeof value === "boolean") {
+      input.value = value ? "yes" : "no";
+    } else {
+      input.value = Array.isArray(value) ? value.join("|") : String(value);
+    }
+  };
+  field.addEventListener("change", () => { fillOps(); fillValue(); });
+  op.addEventListener("change", () => fillValue());
+  if (condition) field.value = condition.field;
+  fillOps();
+  if (condition) op.value = condition.op;
+  fillValue(condition?.value);
+}
+
+// The builder's rows as the API's conditions.
+function readConditions(builder) {
+  const catalogue = JSON.parse(builder.dataset.catalogue);
+  return [...builder.querySelectorAll(".condition")].map((row) => {
+    const field = row.querySelector('[name="field"]').value;
+    const op = row.querySelector('[name="op"]').value;
+    const input = row.querySelector('[name="value"]');
+    const ids = ["responsible_staff_id", "department_id"].includes(field);
+    const typed = (v) => (ids ? Number(v) : v);
+    let value = null;
+    if (input?.multiple) value = [...input.selectedOptions].map((o) => typed(o.value));
+    else if (input && op === "between") value = input.value.split("|").map((v) => v.trim());
+    else if (input && op === "any_of") value = input.value.split("|").map((v) => typed(v.trim()));
+    else if (input) value = typed(input.value);
+    return catalogue.some((c) => c.key === field) ? { field, op, value } : null;
+  }).filter(Boolean);
+}
+
+function applyFilters(builder) {
+  const form = document.getElementById("contacts-search");
+  const conditions = readConditions(builder);
+  const hidden = form.querySelector("[data-filter-value]");
+  hidden.value = conditions.length ? JSON.stringify(conditions) : "";
+  hidden.disabled = !conditions.length;
+  form.submit();
+}
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (form.id === "contacts-search") {
+    // An empty filter stays out of the address.
+    const hidden = form.querySelector("[data-filter-value]");
+    if (hidden && !hidden.value) hidden.disabled = true;
+    return;
+  }
+  if (form.dataset.columnsForm !== undefined) {
+    event.preventDefault();
+    const columns = [...form.querySelectorAll('input[name="columns"]')].filter((b) => b.checked).map((b) => b.value);
+    const pageSize = Number(form.elements.namedItem("page_size").value);
+    const result = await api("PUT", "/api/v1/contacts/columns", { columns, page_size: pageSize });
+    if (!result.ok) return showFormError(form, result);
+    const url = new URL(location.href);
+    url.searchParams.delete("cursor");
+    url.searchParams.delete("limit");
+    sessionStorage.setItem("rapport.toast", form.dataset.success);
+    return location.assign(url);
+  }
+  if (form.dataset.importForm !== undefined) {
+    event.preventDefault();
+    return startImport(form);
+  }
+});
+
+// Import step 1: the file goes up; its columns come back with the suggested fields.
+async function uploadImport(form) {
+  const file = form.elements.namedItem("file").files[0];
+  form.querySelector(".form-error").textContent = "";
+  if (!file) return;
+  const result = await api("POST", `/api/v1/imports?filename=${encodeURIComponent(file.name)}`, file, "application/octet-stream");
+  if (!result.ok) return showFormError(form, result);
+  form.dataset.importId = result.data.id;
+  const body = form.querySelector("[data-import-mapping]");
+  body.replaceChildren();
+  result.data.headers.forEach((header, i) => {
+    const tr = document.createElement("tr");
+    const name = document.createElement("td");
+    name.textContent = header;
+    const choose = document.createElement("select");
+    choose.dataset.column = i;
+    choose.setAttribute("aria-label", header);
+    choose.add(new Option(form.dataset.skipLabel, ""));
+    for (const target of result.data.targets) choose.add(new Option(target.label + (target.required ? " *" : ""), target.key));
+    choose.value = result.data.mapping[i] || "";
+    const cell = document.createElement("td");
+    cell.append(choose);
+    const sample = document.createElement("td");
+    sample.className = "preview";
+    sample.textContent = result.data.preview.map((row) => row[i] ?? "").filter(Boolean).slice(0, 3).join(" · ");
+    tr.append(name, cell, sample);
+    body.append(tr);
+  });
+  form.querySelector('[data-import-step="mapping"]').hidden = false;
+}
+
+// Import step 2: start with the mapping and the staff, then follow the progress.
+async function startImport(form) {
+  const id = form.dataset.importId;
+  if (!id) return;
+  const mapping = [...form.querySelectorAll("[data-column]")].map((s) => s.value || null);
+  const staffIds = [...form.querySelectorAll('input[name="import_staff"]:checked')].map((b) => Number(b.value));
+  const source = form.elements.namedItem("import_source").value;
+  const result = await api("POST", `/api/v1/imports/${id}/start`, { mapping, staff_ids: staffIds, source });
+  if (!result.ok) return showFormError(form, result);
+  form.querySelector('[data-import-step="mapping"]').hidden = true;
+  form.querySelector('[data-import-step="progress"]').hidden = false;
+  followImport(form, id);
+}
+
+async function followImport(form, id) {
+  const result = await api("GET", `/api/v1/imports/${id}`);
+  if (!result.ok) return showFormError(form, result);
+  const i = result.data;
+  const bar = form.querySelector("[data-import-bar]");
+  bar.max = Math.max(i.total_rows, 1);
+  bar.value = i.processed_rows;
+  const status = form.querySelector("[data-import-status]");
+  status.textContent = form.dataset.progress
+    .replace("{imported}", i.imported).replace("{rejected}", i.rejected).replace("{total}", i.total_rows);
+  if (!["done", "failed"].includes(i.status)) return setTimeout(() => followImport(form, id), 700);
+  status.textContent = `${i.status === "done" ? form.dataset.done : form.dataset.failed}: ${status.textContent}${i.error ? ` — ${i.error}` : ""}`;
+  status.dataset.finished = i.status;
+  if (!i.rejected) return;
+  const rows = await api("GET", `/api/v1/imports/${id}/rejected-rows`);
+  const box = form.querySelector("[data-import-rejections]");
+  const tbody = box.querySelector("tbody");
+  tbody.replaceChildren();
+  for (const r of rows.data || []) {
+    const tr = document.createElement("tr");
+    for (const text of [r.row, r.column, r.reason]) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.append(td);
+    }
+    tbody.append(tr);
+  }
+  box.querySelector("[data-import-download]").href = `/api/v1/imports/${id}/rejections`;
+  box.hidden = false;
 }

@@ -190,17 +190,24 @@ fn random_name() -> String {
     hex::encode(bytes)
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct ImportList {
+    pub items: Vec<ImportView>,
+    /// Always null: the 50 most recent imports come on one page.
+    pub next_cursor: Option<String>,
+}
+
 /// The company's imports, newest first.
 #[utoipa::path(get, path = "/api/v1/imports", tag = "contacts",
     responses(
-        (status = 200, description = "Recent imports", body = Vec<ImportView>),
+        (status = 200, description = "Recent imports", body = ImportList),
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 403, description = "Needs `menu.contacts`", body = ErrorBody),
     ))]
-pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<ImportView>>> {
+pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<ImportList>> {
     auth.require(Grant::MenuContacts)?;
     let imports = imports::list(&state.db, &auth.scope, 50).await?;
-    Ok(Json(imports.into_iter().map(|i| view(i, Vec::new())).collect()))
+    Ok(Json(ImportList { items: imports.into_iter().map(|i| view(i, Vec::new())).collect(), next_cursor: None }))
 }
 
 /// One import and its progress.
@@ -467,4 +474,27 @@ fn file_chunks(file: tokio::fs::File) -> impl futures_util::Stream<Item = Result
             Err(e) => Some((Err(e), file)),
         }
     })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RejectedRow {
+    /// The spreadsheet row number (the header is row 1).
+    pub row: i64,
+    /// The column (its header) whose value was refused.
+    pub column: String,
+    pub reason: String,
+}
+
+/// The first 200 rejected rows of an import, for showing on the page.
+#[utoipa::path(get, path = "/api/v1/imports/{id}/rejected-rows", tag = "contacts", params(("id" = i64, Path)),
+    responses((status = 200, description = "Rejected rows in row order", body = Vec<RejectedRow>), ReadErrors))]
+pub async fn rejected_rows(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<Vec<RejectedRow>>> {
+    auth.require(Grant::MenuContacts)?;
+    let rows = imports::rejections(&state.db, &auth.scope, id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .take(200)
+            .map(|r| RejectedRow { row: r.row_number, column: r.column_name, reason: r.reason })
+            .collect(),
+    ))
 }

@@ -4,7 +4,8 @@
 mod assignment;
 mod audit;
 mod auto_replies;
-mod contact_card;
+mod company;
+pub(crate) mod contact_card;
 pub(crate) mod contacts;
 mod conversations;
 mod departments;
@@ -116,6 +117,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(texts::get_one, texts::update, texts::delete))
         .routes(routes!(texts::preview))
         .routes(routes!(greetings::get_greetings, greetings::set_greetings))
+        .routes(routes!(company::get_company, company::update_company))
         .routes(routes!(contacts::list, contacts::create))
         .routes(routes!(contacts::sources))
         .routes(routes!(contacts::get_columns, contacts::set_columns))
@@ -132,6 +134,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(imports::get_one))
         .routes(routes!(imports::start))
         .routes(routes!(imports::rejections))
+        .routes(routes!(imports::rejected_rows))
         .routes(routes!(imports::export))
 }
 

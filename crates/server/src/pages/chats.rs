@@ -163,6 +163,31 @@ pub struct Card {
     pub wa_id: String,
     pub responsible: String,
     pub number: String,
+    /// Set when the viewer may open the customer's full card.
+    pub contact_id: Option<i64>,
+    /// Extended fields with a value: (name, value).
+    pub fields: Vec<(String, String)>,
+    /// The latest notes: (title, body).
+    pub notes: Vec<(String, String)>,
+}
+
+impl Card {
+    /// Adds what the customers module knows (extended fields, latest notes) when the viewer
+    /// sees the contact there too; the short card stays as it is otherwise.
+    async fn enrich(&mut self, state: &AppState, auth: &crate::auth::Auth, contact_id: i64) {
+        let Ok(contact) = rapport_storage::contacts::get(&state.db, &auth.scope, contact_id).await else { return };
+        self.contact_id = Some(contact_id);
+        if let Ok(catalogue) = crate::customers::Catalogue::load(&state.db, &auth.scope).await {
+            self.fields = catalogue
+                .fields
+                .iter()
+                .filter_map(|f| contact.fields.get(&f.key).map(|v| (f.name.clone(), crate::customers::value_text(v))))
+                .collect();
+        }
+        if let Ok(notes) = rapport_storage::contact_notes::list(&state.db, &auth.scope, contact_id).await {
+            self.notes = notes.into_iter().take(3).map(|n| (n.title, n.body)).collect();
+        }
+    }
 }
 
 /// An approved template the composer offers when the window is closed.
@@ -244,6 +269,9 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
                             wa_id: c.contact_wa_id.clone().unwrap_or_default(),
                             responsible: c.responsible_name.clone().unwrap_or_default(),
                             number: c.number_display.clone(),
+                            contact_id: c.contact_id,
+                            fields: Vec::new(),
+                            notes: Vec::new(),
                         }),
                         name: title(t, &c),
                         phone: match &c.group_id {
@@ -256,6 +284,12 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
             }
         }
     };
+    let mut open = open;
+    if let Some(card) = open.as_mut().and_then(|o| o.card.as_mut())
+        && let Some(contact_id) = card.contact_id.take()
+    {
+        card.enrich(&state, &auth, contact_id).await;
+    }
     let chats = list
         .into_iter()
         .map(|c| ChatItem {

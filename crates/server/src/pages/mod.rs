@@ -5,9 +5,13 @@ mod audit;
 mod auto_replies;
 mod chats;
 pub use chats::encode as encode_query;
+mod contact_card;
+mod contacts;
 mod departments;
+mod fields;
 mod history;
 mod numbers;
+mod settings;
 mod shell;
 mod staff;
 mod templates;
@@ -37,6 +41,10 @@ pub fn router() -> Router<AppState> {
         .route("/templates", get(templates::page))
         .route("/auto-replies", get(auto_replies::page))
         .route("/texts", get(texts::page))
+        .route("/fields", get(fields::page))
+        .route("/contacts", get(contacts::page))
+        .route("/contacts/{id}", get(contact_card::page))
+        .route("/settings", get(settings::page))
 }
 
 /// Renders a template, or a plain 500 (logged) if rendering fails.

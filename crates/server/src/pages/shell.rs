@@ -44,11 +44,16 @@ const MENU: &[(&str, &[Entry])] = &[
             (Grant::MenuNumbers, "/templates", "menu.templates"),
             (Grant::MenuChats, "/chats", "menu.chats"),
             (Grant::MenuChatHistory, "/history", "menu.chat_history"),
+            (Grant::MenuFields, "/fields", "menu.fields"),
             (Grant::MenuAutoReply, "/auto-replies", "menu.auto_reply"),
             (Grant::MenuTexts, "/texts", "menu.texts"),
         ],
     ),
-    ("nav.settings", &[(Grant::MenuSettings, "/audit", "menu.audit")]),
+    ("nav.customers", &[(Grant::MenuContacts, "/contacts", "menu.contacts")]),
+    (
+        "nav.settings",
+        &[(Grant::MenuSettings, "/settings", "menu.settings"), (Grant::MenuSettings, "/audit", "menu.audit")],
+    ),
 ];
 
 impl<'a> Shell<'a> {
