@@ -56,3 +56,32 @@ async fn texts_fill_their_merge_fields_for_the_chats_customer() {
         assert_eq!(status, StatusCode::NO_CONTENT);
     }
 }
+
+#[tokio::test]
+async fn an_extended_field_fills_its_merge_field_with_the_customers_value() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        // Before the field exists, $[Contact.city] is an unknown merge field.
+        let body = json!({"name": "City", "body": "Giao hàng tới $[Contact.city|thành phố của bạn]"});
+        let (status, _) = s.admin.post("/api/v1/texts", body.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let field = json!({"name": "City", "key": "city", "type": "single_choice", "options": ["Hà Nội", "Đà Nẵng"]});
+        assert_eq!(s.admin.post("/api/v1/fields", field).await.0, StatusCode::CREATED);
+        let (status, text) = s.admin.post("/api/v1/texts", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{text}");
+
+        s.simulator.customer_writes("84901234567", "Nguyễn Văn An", "Xin chào").await.unwrap();
+        let chat = &s.admin.all("/api/v1/conversations").await[0];
+        let preview = |chat: i64| format!("/api/v1/texts/{}/preview?conversation_id={chat}", text["id"]);
+        let chat_id = chat["id"].as_i64().unwrap();
+        // No city yet: the fallback.
+        let (_, filled) = s.admin.get(&preview(chat_id)).await;
+        assert_eq!(filled["text"], "Giao hàng tới thành phố của bạn");
+        let contact = chat["contact"]["id"].as_i64().unwrap();
+        let (status, _) =
+            s.admin.patch(&format!("/api/v1/contacts/{contact}"), json!({"fields": {"city": "đà nẵng"}})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, filled) = s.admin.get(&preview(chat_id)).await;
+        assert_eq!(filled["text"], "Giao hàng tới Đà Nẵng");
+    }
+}

@@ -94,7 +94,13 @@ pub struct TextRequest {
     pub shared: bool,
 }
 
-fn fields(auth: &Auth, body: TextRequest) -> ApiResult<TextFields> {
+/// The keys `$[Contact.<key>]` may name: the extended fields the caller sees.
+async fn field_keys(state: &AppState, auth: &Auth) -> ApiResult<Vec<String>> {
+    let fields = rapport_storage::contact_fields::catalogue(&state.db, &auth.scope, true).await?;
+    Ok(fields.into_iter().map(|f| f.key).collect())
+}
+
+fn fields(auth: &Auth, body: TextRequest, keys: &[String]) -> ApiResult<TextFields> {
     if body.shared {
         auth.require(Grant::MenuTexts)?;
     }
@@ -103,8 +109,7 @@ fn fields(auth: &Auth, body: TextRequest) -> ApiResult<TextFields> {
     if text.is_empty() {
         return Err(ApiError::invalid("body", "is required"));
     }
-    // Extended fields come with the customers module; until then only the built-in ones.
-    merge_fields::check(&text, &[])?;
+    merge_fields::check(&text, keys)?;
     Ok(TextFields { shared: body.shared, name, body: text })
 }
 
@@ -117,7 +122,7 @@ pub async fn create(
     ApiJson(body): ApiJson<TextRequest>,
 ) -> ApiResult<(StatusCode, Json<TextView>)> {
     auth.require_any(&USERS)?;
-    let fields = fields(&auth, body)?;
+    let fields = fields(&auth, body, &field_keys(&state, &auth).await?)?;
     let text = texts::create(&state.db, &auth.scope, &auth.actor(), fields).await?;
     Ok((StatusCode::CREATED, Json(text.into())))
 }
@@ -150,7 +155,7 @@ pub async fn update(
 ) -> ApiResult<Json<TextView>> {
     auth.require_any(&USERS)?;
     writable(&state, &auth, id).await?;
-    let fields = fields(&auth, body)?;
+    let fields = fields(&auth, body, &field_keys(&state, &auth).await?)?;
     Ok(Json(texts::update(&state.db, &auth.scope, &auth.actor(), id, fields).await?.into()))
 }
 
@@ -195,7 +200,14 @@ pub async fn preview(
     let text = texts::get(&state.db, &auth.scope, id).await?;
     let chat = conversations::get(&state.db, &auth.scope, query.conversation_id).await?;
     let me = staff::get_unscoped(&state.db, auth.scope.company_id(), auth.staff_id()).await?;
-    let values = Values::default()
+    let mut values = Values::default();
+    if let Some(contact_id) = chat.contact_id {
+        let stored = rapport_storage::contacts::field_values(&state.db, auth.scope.company_id(), contact_id).await?;
+        for (key, value) in stored {
+            values = values.with(&format!("Contact.{key}"), crate::customers::value_text(&value));
+        }
+    }
+    let values = values
         .with("Contact.Name", chat.contact_name.unwrap_or_default())
         .with("Contact.Phone", chat.contact_phone.unwrap_or_default())
         .with("Contact.WhatsApp", chat.contact_wa_id.unwrap_or_default())

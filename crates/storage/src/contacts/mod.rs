@@ -132,7 +132,26 @@ pub(crate) fn select_keyed(sort_key: sea_query::SimpleExpr) -> SelectStatement {
 
 /// PERM-6 for contacts: the company's contacts the viewer is responsible for, or whose
 /// department, or whose responsible staff member's department, the viewer's chat reach covers.
+/// A sales rep (PERM-5) sees, whatever their reach, only the customers they are responsible
+/// for, and unclaimed ones whose unclaimed chat is offered to them (as the chat list shows).
 pub(crate) fn visible_to(scope: &Scope) -> Cond {
+    let company = Expr::col((Contacts::Table, Contacts::CompanyId)).eq(scope.company_id());
+    let mine = Expr::col((Contacts::Table, Contacts::ResponsibleStaffId)).eq(scope.viewer.staff_id);
+    if scope.role.is_some_and(|r| !r.sees_whole_scope()) {
+        let offered_chat = Query::select()
+            .expr(Expr::val(1))
+            .from(Conversations::Table)
+            .and_where(
+                Expr::col((Conversations::Table, Conversations::ContactId)).equals((Contacts::Table, Contacts::Id)),
+            )
+            .and_where(Expr::col((Conversations::Table, Conversations::ResponsibleStaffId)).is_null())
+            .and_where(Expr::exists(crate::distribution::offered_to(scope.viewer.staff_id)))
+            .to_owned();
+        let unclaimed = Cond::all()
+            .add(Expr::col((Contacts::Table, Contacts::ResponsibleStaffId)).is_null())
+            .add(Expr::exists(offered_chat));
+        return Cond::all().add(company).add(Cond::any().add(mine).add(unclaimed));
+    }
     let reach = scope.viewer.chat_reach();
     let colleagues_in_reach = Query::select()
         .column((Staff::Table, Staff::Id))
@@ -140,9 +159,9 @@ pub(crate) fn visible_to(scope: &Scope) -> Cond {
         .and_where(Expr::col((Staff::Table, Staff::CompanyId)).eq(scope.company_id()))
         .cond_where(scope.covers(reach, (Staff::Table, Staff::DepartmentId)))
         .to_owned();
-    Cond::all().add(Expr::col((Contacts::Table, Contacts::CompanyId)).eq(scope.company_id())).add(
+    Cond::all().add(company).add(
         Cond::any()
-            .add(Expr::col((Contacts::Table, Contacts::ResponsibleStaffId)).eq(scope.viewer.staff_id))
+            .add(mine)
             .add(scope.covers(reach, (Contacts::Table, Contacts::DepartmentId)))
             .add(Expr::col((Contacts::Table, Contacts::ResponsibleStaffId)).in_subquery(colleagues_in_reach)),
     )
@@ -474,4 +493,19 @@ pub async fn chats(db: &Db, scope: &Scope, id: i64) -> Result<Vec<ContactChat>> 
             .order_by((Conversations::Table, Conversations::LastMessageAt), sea_query::Order::Desc),
     )
     .await
+}
+
+/// A contact's extended values, for someone who reached the contact another way (a chat's
+/// merge fields): the company's contact by id, whatever the contacts scope.
+pub async fn field_values(db: &Db, company_id: i64, id: i64) -> Result<Map<String, Value>> {
+    let (text,): (String,) = db
+        .one(
+            Query::select()
+                .expr(json::object_text())
+                .from(Contacts::Table)
+                .and_where(Expr::col((Contacts::Table, Contacts::CompanyId)).eq(company_id))
+                .and_where(Expr::col((Contacts::Table, Contacts::Id)).eq(id)),
+        )
+        .await?;
+    Ok(serde_json::from_str(&text).unwrap_or_default())
 }
