@@ -130,10 +130,15 @@ pub fn checked(
         Some(c) => catalogue.keep_untouchable(details.fields, &c.fields),
         None => details.fields,
     };
+    // An edit that leaves the phone as it is keeps the phone as it was typed.
+    let phone_typed = match stored {
+        Some(c) if draft.phone.trim() == c.phone && !c.phone_typed.is_empty() => c.phone_typed.clone(),
+        _ => details.phone_typed,
+    };
     Ok(ContactInput {
         name: details.name,
         phone: details.phone,
-        phone_typed: details.phone_typed,
+        phone_typed,
         department_id: placement.department_id,
         responsible_staff_id: placement.responsible_staff_id,
         email: details.email,

@@ -21,6 +21,9 @@ pub enum ExportError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// A filter or column the catalogue refuses (the command line's [`prepare_all`]).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// What to export: the list query (its cursor and limit are ignored), the columns and their
@@ -90,4 +93,33 @@ pub async fn prepare(
         rapport_storage::departments::list(db, scope).await?.into_iter().map(|d| (d.id, d.name)).collect();
     let labels = columns.iter().map(|c| catalogue.column_label(c, catalog)).collect();
     Ok(Export { scope: scope.clone(), query, columns, labels, departments })
+}
+
+/// The command line's export: every contact `scope` sees as `filter` (a JSON array of
+/// `{"field","op","value"}`, as the list takes it) narrows them, newest first, in `columns`
+/// (default: every built-in column, then every field), labelled in English.
+pub async fn prepare_all(
+    db: &Db,
+    scope: &Scope,
+    filter: Option<&str>,
+    columns: Option<Vec<String>>,
+) -> Result<Export, ExportError> {
+    let catalogue = Catalogue::load(db, scope).await?;
+    let invalid = |e: crate::error::ApiError| ExportError::Invalid(e.to_string());
+    let columns = match columns {
+        Some(columns) => catalogue.check_columns(&columns).map_err(invalid)?,
+        None => rapport_domain::contact_filter::Builtin::ALL
+            .iter()
+            .map(|b| b.as_str().to_string())
+            .chain(catalogue.fields.iter().map(|f| f.key.clone()))
+            .collect(),
+    };
+    let query = ListQuery {
+        filter: catalogue.filter(filter).map_err(invalid)?,
+        limit: PAGE,
+        country: catalogue.country.clone(),
+        ..ListQuery::default()
+    };
+    let catalogs = crate::i18n::Catalogs::load();
+    Ok(prepare(db, scope, &catalogue, catalogs.for_language("en"), query, columns).await?)
 }

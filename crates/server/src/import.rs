@@ -10,7 +10,7 @@ use rapport_domain::fields::{FieldDef, FieldError};
 use rapport_storage::contacts::ContactInput;
 use rapport_storage::imports::{self, BatchOutcome, Import, Rejection, ValidRow};
 use rapport_storage::{Db, Scope, StorageError, now_ms};
-use rapport_tabular::Sheet;
+use rapport_tabular::{Sheet, Target};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +25,27 @@ const LEASE_MS: i64 = 60_000;
 
 /// The built-in columns an import fills (besides extended fields, by key).
 pub const BUILTIN_TARGETS: [&str; 5] = ["name", "phone", "email", "address", "source"];
+
+/// What an import's columns may fill, as the upload offers it: the built-in targets (with their
+/// synonyms) and the enabled extended fields, labelled in English, and the keys a mapping must
+/// include (`name`, `phone` and the required fields). For the command line, which has no upload
+/// step: `rapport_tabular::auto_map(headers, &targets.targets)` suggests what the upload does.
+pub struct Targets {
+    pub targets: Vec<Target>,
+    pub required: Vec<String>,
+}
+
+pub async fn targets(db: &Db, scope: &Scope) -> Result<Targets, StorageError> {
+    let catalogue = Catalogue::load(db, scope).await?;
+    let catalogs = crate::i18n::Catalogs::load();
+    let catalog = catalogs.for_language("en");
+    let builtins = BUILTIN_TARGETS.iter().map(|key| Target::builtin(key, catalogue.column_label(key, catalog)));
+    let enabled = || catalogue.fields.iter().filter(|f| f.enabled);
+    let fields = enabled().map(|f| Target::new(f.key.clone(), f.name.clone()));
+    let required = ["name", "phone"].into_iter().map(String::from);
+    let required = required.chain(enabled().filter(|f| f.required).map(|f| f.key.clone())).collect();
+    Ok(Targets { targets: builtins.chain(fields).collect(), required })
+}
 
 /// Starts this instance's import worker; `wake` is notified when an import is queued.
 pub fn start(db: Db, files: PathBuf, wake: Arc<Notify>) {
@@ -55,6 +76,8 @@ struct Batch {
     rejections: Vec<Rejection>,
     /// The first row after the batch.
     next_row: i64,
+    /// The header of the column mapped to the phone, where duplicates are reported.
+    phone_column: String,
 }
 
 /// Works through a claimed import from its `next_row` to the end.
@@ -82,9 +105,17 @@ pub async fn run(db: &Db, files: &Path, import: Import) -> Result<BatchOutcome, 
         match batch {
             Ok(batch) => {
                 let lease = now_ms() + LEASE_MS;
-                let done =
-                    imports::commit_batch(db, &import, held, lease, batch.rows, batch.rejections, batch.next_row)
-                        .await?;
+                let done = imports::commit_batch(
+                    db,
+                    &import,
+                    held,
+                    lease,
+                    batch.rows,
+                    batch.rejections,
+                    batch.next_row,
+                    &batch.phone_column,
+                )
+                .await?;
                 held = lease;
                 total.imported += done.imported;
                 total.rejected += done.rejected;
@@ -129,7 +160,13 @@ impl RowReader {
         };
         let headers = sheet.headers().to_vec();
         let usable = self.catalogue.usable();
-        let mut batch = Batch { rows: Vec::new(), rejections: Vec::new(), next_row: self.from_row };
+        let phone_column = self.column_of("phone", &headers);
+        let mut batch = Batch {
+            rows: Vec::new(),
+            rejections: Vec::new(),
+            next_row: self.from_row,
+            phone_column: phone_column.clone(),
+        };
         for row in sheet {
             let row = match row {
                 Ok(row) => row,
@@ -153,7 +190,12 @@ impl RowReader {
                 }),
             }
             if batch.rows.len() + batch.rejections.len() >= BATCH {
-                let next = Batch { rows: Vec::new(), rejections: Vec::new(), next_row: batch.next_row };
+                let next = Batch {
+                    rows: Vec::new(),
+                    rejections: Vec::new(),
+                    next_row: batch.next_row,
+                    phone_column: phone_column.clone(),
+                };
                 if out.blocking_send(Ok(std::mem::replace(&mut batch, next))).is_err() {
                     return;
                 }

@@ -438,6 +438,7 @@ async fn the_filter_sql_answers_what_the_reference_filter_answers() {
             )
             .unwrap();
         let telling = telling.into_inner();
-        assert!(telling >= 60, "only {telling} of 160 filters selected some but not all contacts");
+        // Typically 55-90; below 40 the generator has stopped drawing useful filters.
+        assert!(telling >= 40, "only {telling} of 160 filters selected some but not all contacts");
     }
 }

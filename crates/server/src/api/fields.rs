@@ -60,7 +60,7 @@ impl From<Field> for FieldView {
 #[derive(Serialize, ToSchema)]
 pub struct FieldList {
     pub items: Vec<FieldView>,
-    /// Always null: the catalogue comes whole.
+    /// Pass back as `cursor` for the next page; null on the last page (always, without `limit`).
     pub next_cursor: Option<String>,
 }
 
@@ -70,6 +70,10 @@ pub struct FieldList {
 pub struct FieldQuery {
     /// Include disabled fields ("show disabled").
     pub include_disabled: Option<bool>,
+    pub cursor: Option<String>,
+    /// Page size (default: the whole catalogue on one page).
+    #[param(minimum = 1)]
+    pub limit: Option<u64>,
 }
 
 /// The fields the caller sees, in order.
@@ -87,7 +91,20 @@ pub async fn list(
 ) -> ApiResult<Json<FieldList>> {
     auth.require_any(&[Grant::MenuFields, Grant::MenuContacts])?;
     let fields = contact_fields::catalogue(&state.db, &auth.scope, query.include_disabled.unwrap_or(false)).await?;
-    Ok(Json(FieldList { items: fields.into_iter().map(Into::into).collect(), next_cursor: None }))
+    // The catalogue is small: a page is a slice of it, the cursor the position it starts at.
+    let start = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => c.parse::<usize>().map_err(|_| ApiError::invalid("cursor", "is not a cursor this API gave out"))?,
+        None => 0,
+    };
+    let limit = match query.limit {
+        Some(0) => return Err(ApiError::invalid("limit", "must be at least 1")),
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        None => usize::MAX,
+    };
+    let end = start.saturating_add(limit).min(fields.len());
+    let next_cursor = (end < fields.len()).then(|| end.to_string());
+    let items = fields.into_iter().skip(start).take(end.saturating_sub(start)).map(Into::into).collect();
+    Ok(Json(FieldList { items, next_cursor }))
 }
 
 #[derive(Deserialize, ToSchema)]

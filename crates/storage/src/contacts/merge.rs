@@ -31,7 +31,7 @@ pub async fn merge(db: &Db, scope: &Scope, actor: &Actor, survivor: i64, other: 
         )
         .await?;
     let tx = db.begin().await?;
-    move_conversations(&tx, &keep, &gone).await?;
+    let takes_over_chats = move_conversations(&tx, &keep, &gone).await?;
     tx.run(
         Query::update()
             .table(Messages::Table)
@@ -56,7 +56,7 @@ pub async fn merge(db: &Db, scope: &Scope, actor: &Actor, survivor: i64, other: 
     )
     .await?;
     tx.run(Query::delete().from_table(Contacts::Table).and_where(Expr::col(Contacts::Id).eq(other))).await?;
-    fill_gaps(&tx, db.backend(), &keep, &gone, ids).await?;
+    fill_gaps(&tx, db.backend(), &keep, &gone, ids, takes_over_chats).await?;
     let entry = actor
         .entry("contact.merge", "contact", Some(survivor))
         .before(&json!({"merged_contact": gone}))
@@ -66,13 +66,16 @@ pub async fn merge(db: &Db, scope: &Scope, actor: &Actor, survivor: i64, other: 
     get(db, scope, survivor).await
 }
 
-/// The survivor's empty details and missing extended values, from the other contact.
+/// The survivor's empty details and missing extended values, from the other contact. When the
+/// survivor takes over the other's chats (having none of its own), it also takes the WhatsApp
+/// id they are kept by, so the customer's next message finds it.
 async fn fill_gaps(
     tx: &Tx,
     backend: crate::Backend,
     keep: &Contact,
     gone: &Contact,
     (wa_id, user_id): (Option<String>, Option<String>),
+    takes_over_chats: bool,
 ) -> Result<()> {
     let mut fields = keep.fields.clone();
     for (key, value) in &gone.fields {
@@ -89,7 +92,7 @@ async fn fill_gaps(
         .value(Contacts::Search, super::search_text(&keep.name, &phone, &email))
         .value(Contacts::UpdatedAt, now_ms())
         .and_where(Expr::col(Contacts::Id).eq(keep.id));
-    if keep.wa_id.is_none() && wa_id.is_some() {
+    if (keep.wa_id.is_none() || takes_over_chats) && wa_id.is_some() {
         q.value(Contacts::WaId, wa_id);
     }
     if user_id.is_some() {
@@ -100,8 +103,9 @@ async fn fill_gaps(
 }
 
 /// Hands the other contact's chats to the survivor; where both chat on one number the
-/// messages join the survivor's chat and the other chat goes.
-async fn move_conversations(tx: &Tx, keep: &Contact, gone: &Contact) -> Result<()> {
+/// messages join the survivor's chat and the other chat goes. Answers whether the survivor
+/// had no chat of its own and now has the other's.
+async fn move_conversations(tx: &Tx, keep: &Contact, gone: &Contact) -> Result<bool> {
     let chats = |contact: i64| {
         Query::select()
             .columns([Conversations::Id, Conversations::NumberId])
@@ -111,6 +115,7 @@ async fn move_conversations(tx: &Tx, keep: &Contact, gone: &Contact) -> Result<(
     };
     let mine: Vec<(i64, i64)> = tx.all(&chats(keep.id)).await?;
     let theirs: Vec<(i64, i64)> = tx.all(&chats(gone.id)).await?;
+    let takes_over = mine.is_empty() && !theirs.is_empty();
     for (their_chat, number_id) in theirs {
         match mine.iter().find(|(_, n)| *n == number_id) {
             None => {
@@ -125,7 +130,7 @@ async fn move_conversations(tx: &Tx, keep: &Contact, gone: &Contact) -> Result<(
             Some((my_chat, _)) => join_chats(tx, *my_chat, their_chat).await?,
         }
     }
-    Ok(())
+    Ok(takes_over)
 }
 
 async fn join_chats(tx: &Tx, keep: i64, gone: i64) -> Result<()> {

@@ -257,7 +257,8 @@ pub(crate) async fn duplicate_of(
         .and_where(Expr::col(Contacts::CompanyId).eq(company_id))
         .cond_where(
             Cond::any()
-                .add(Expr::col(Contacts::Phone).eq(phone))
+                // `phone <> ''` lets the partial unique index `contacts_phone` serve this.
+                .add(Expr::col(Contacts::Phone).eq(phone).and(Expr::col(Contacts::Phone).ne("")))
                 .add(Expr::col(Contacts::WaId).eq(rapport_domain::phone::wa_id(phone))),
         )
         .limit(1);
