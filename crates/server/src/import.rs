@@ -12,7 +12,6 @@ use rapport_storage::imports::{self, BatchOutcome, Import, Rejection, ValidRow};
 use rapport_storage::{Db, Scope, StorageError, now_ms};
 use rapport_tabular::{Sheet, Target};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -85,17 +84,14 @@ pub async fn run(db: &Db, files: &Path, import: Import) -> Result<BatchOutcome, 
     let scope = operator_scope(db, import.company_id).await?;
     let catalogue = Catalogue::load(db, &scope).await?;
     let staff_ids = import.staff_ids();
-    let departments = imports::departments_of(db, import.company_id, &staff_ids).await?;
-    let reader = RowReader {
-        catalogue,
-        mapping: import.mapping(),
+    let allocation = imports::Allocation {
+        departments: imports::departments_of(db, import.company_id, &staff_ids).await?,
         staff_ids,
-        departments,
         department_id: import.department_id,
-        root_department_id: scope.viewer.department_id,
-        source: import.source.clone(),
-        from_row: import.next_row,
+        fallback_department: scope.viewer.department_id,
     };
+    let reader =
+        RowReader { catalogue, mapping: import.mapping(), source: import.source.clone(), from_row: import.next_row };
     let (tx, mut batches) = mpsc::channel::<Result<Batch, String>>(2);
     let path = files.join(&import.path);
     let reading = tokio::task::spawn_blocking(move || reader.read(&path, &tx));
@@ -105,17 +101,14 @@ pub async fn run(db: &Db, files: &Path, import: Import) -> Result<BatchOutcome, 
         match batch {
             Ok(batch) => {
                 let lease = now_ms() + LEASE_MS;
-                let done = imports::commit_batch(
-                    db,
-                    &import,
-                    held,
-                    lease,
-                    batch.rows,
-                    batch.rejections,
-                    batch.next_row,
-                    &batch.phone_column,
-                )
-                .await?;
+                let ctx = imports::BatchContext {
+                    held_until: held,
+                    lease_until: lease,
+                    phone_column: &batch.phone_column,
+                    allocation: &allocation,
+                };
+                let done =
+                    imports::commit_batch(db, &import, &ctx, batch.rows, batch.rejections, batch.next_row).await?;
                 held = lease;
                 total.imported += done.imported;
                 total.rejected += done.rejected;
@@ -141,10 +134,6 @@ async fn operator_scope(db: &Db, company_id: i64) -> Result<Scope, StorageError>
 struct RowReader {
     catalogue: Catalogue,
     mapping: Vec<Option<String>>,
-    staff_ids: Vec<i64>,
-    departments: HashMap<i64, i64>,
-    department_id: Option<i64>,
-    root_department_id: i64,
     source: String,
     from_row: i64,
 }
@@ -180,7 +169,7 @@ impl RowReader {
                 continue;
             }
             batch.next_row = number + 1;
-            match self.check(&row.cells, number, &usable) {
+            match self.check(&row.cells, &usable) {
                 Ok(contact) => batch.rows.push(ValidRow { row_number: number, cells: row.cells, contact }),
                 Err(e) => batch.rejections.push(Rejection {
                     row_number: number,
@@ -207,7 +196,7 @@ impl RowReader {
     }
 
     /// A row as the contact form would take it.
-    fn check(&self, cells: &[String], number: i64, usable: &[FieldDef]) -> Result<ContactInput, FieldError> {
+    fn check(&self, cells: &[String], usable: &[FieldDef]) -> Result<ContactInput, FieldError> {
         let mut draft = Draft { source: self.source.clone(), ..Draft::default() };
         let mut fields = Map::new();
         for (target, cell) in self.mapping.iter().zip(cells) {
@@ -227,18 +216,13 @@ impl RowReader {
         }
         draft.fields = fields;
         let details = rapport_domain::contact::validate(&draft, usable, &self.catalogue.country)?;
-        // Handed out in turn by row number, so a resumed import hands out the same way.
-        let staff_id = (!self.staff_ids.is_empty()).then(|| self.staff_ids[number as usize % self.staff_ids.len()]);
-        let department_id = self
-            .department_id
-            .or_else(|| staff_id.and_then(|id| self.departments.get(&id).copied()))
-            .unwrap_or(self.root_department_id);
+        // Who it goes to is settled when the batch is committed (`imports::Allocation`).
         Ok(ContactInput {
             name: details.name,
             phone: details.phone,
             phone_typed: details.phone_typed,
-            department_id,
-            responsible_staff_id: staff_id,
+            department_id: 0,
+            responsible_staff_id: None,
             email: details.email,
             address: details.address,
             source: details.source,

@@ -250,20 +250,51 @@ pub struct BatchOutcome {
     pub rejected: i64,
 }
 
+/// Who the imported contacts go to: in turn among `staff_ids`, counting only the contacts
+/// actually imported (so rejected rows do not unbalance the turn, and a resumed import carries
+/// on where it was), each in its responsible's department unless the import names one.
+#[derive(Debug, Clone, Default)]
+pub struct Allocation {
+    pub staff_ids: Vec<i64>,
+    /// Each staff member's department.
+    pub departments: HashMap<i64, i64>,
+    pub department_id: Option<i64>,
+    /// When nobody else decides: the company's top department.
+    pub fallback_department: i64,
+}
+
+impl Allocation {
+    /// The responsible staff member and department of the `nth` imported contact (from 0).
+    pub fn place(&self, nth: i64) -> (Option<i64>, i64) {
+        let staff = (!self.staff_ids.is_empty()).then(|| self.staff_ids[nth as usize % self.staff_ids.len()]);
+        let department = self
+            .department_id
+            .or_else(|| staff.and_then(|id| self.departments.get(&id).copied()))
+            .unwrap_or(self.fallback_department);
+        (staff, department)
+    }
+}
+
+/// How a worker commits its batches: the lease it holds and moves on, the header duplicates
+/// are reported under, and who the contacts go to.
+pub struct BatchContext<'a> {
+    pub held_until: i64,
+    pub lease_until: i64,
+    pub phone_column: &'a str,
+    pub allocation: &'a Allocation,
+}
+
 /// Commits one batch: the rows whose phone no contact has yet (nor an earlier row of the
-/// batch), the rejections, and the position reached, provided this worker still holds the
-/// import (its lease `held_until` unchanged); the lease moves on to `lease_until`. A duplicate
-/// is reported in `phone_column` (the file's header of the phone column).
-#[allow(clippy::too_many_arguments)]
+/// batch), handed out by `ctx.allocation`, the rejections, and the position reached, provided
+/// this worker still holds the import (its lease `ctx.held_until` unchanged); the lease moves
+/// on to `ctx.lease_until`.
 pub async fn commit_batch(
     db: &Db,
     import: &Import,
-    held_until: i64,
-    lease_until: i64,
+    ctx: &BatchContext<'_>,
     rows: Vec<ValidRow>,
     mut rejections: Vec<Rejection>,
     next_row: i64,
-    phone_column: &str,
 ) -> Result<BatchOutcome> {
     let tx = db.begin().await?;
     let existing = existing_phones(&tx, import.company_id, &rows).await?;
@@ -274,7 +305,7 @@ pub async fn commit_batch(
         match earlier {
             Some(reason) => rejections.push(Rejection {
                 row_number: row.row_number,
-                column_name: phone_column.to_string(),
+                column_name: ctx.phone_column.to_string(),
                 reason,
                 cells: serde_json::to_string(&row.cells).unwrap_or_default(),
             }),
@@ -283,6 +314,17 @@ pub async fn commit_batch(
                 fresh.push(row.contact);
             }
         }
+    }
+    let (imported_before,): (i64,) = tx
+        .one(
+            Query::select()
+                .column(Imports::Imported)
+                .from(Imports::Table)
+                .and_where(Expr::col(Imports::Id).eq(import.id)),
+        )
+        .await?;
+    for (nth, contact) in (imported_before..).zip(fresh.iter_mut()) {
+        (contact.responsible_staff_id, contact.department_id) = ctx.allocation.place(nth);
     }
     let now = now_ms();
     for chunk in fresh.chunks(500) {
@@ -316,9 +358,9 @@ pub async fn commit_batch(
                 .value(Imports::NextRow, next_row)
                 .value(Imports::Imported, Expr::col(Imports::Imported).add(outcome.imported))
                 .value(Imports::Rejected, Expr::col(Imports::Rejected).add(outcome.rejected))
-                .value(Imports::LockedUntil, lease_until)
+                .value(Imports::LockedUntil, ctx.lease_until)
                 .and_where(Expr::col(Imports::Id).eq(import.id))
-                .and_where(Expr::col(Imports::LockedUntil).eq(held_until)),
+                .and_where(Expr::col(Imports::LockedUntil).eq(ctx.held_until)),
         )
         .await?;
     if moved == 0 {
@@ -349,22 +391,24 @@ async fn existing_phones(ex: &impl Exec, company_id: i64, rows: &[ValidRow]) -> 
     let wa_ids: Vec<String> = phones.iter().map(|p| rapport_domain::phone::wa_id(p)).collect();
     let mut found = HashMap::new();
     for (phones, wa_ids) in phones.chunks(400).zip(wa_ids.chunks(400)) {
-        let hits: Vec<(i64, String, Option<String>)> = ex
-            .all(
-                Query::select()
-                    .columns([Contacts::Id, Contacts::Phone, Contacts::WaId])
-                    .from(Contacts::Table)
-                    .and_where(Expr::col(Contacts::CompanyId).eq(company_id))
-                    .cond_where(
-                        Cond::any()
-                            // `phone <> ''` (true of every E.164 number) lets the partial
-                            // unique index `contacts_phone` serve the lookup; without it both
-                            // backends scan the whole table, once per batch.
-                            .add(Expr::col(Contacts::Phone).is_in(phones.to_vec()).and(Expr::col(Contacts::Phone).ne("")))
-                            .add(Expr::col(Contacts::WaId).is_in(wa_ids.to_vec())),
-                    ),
-            )
-            .await?;
+        // Two lookups, each on its unique index. As one `phone IN (…) OR wa_id IN (…)`, SQLite
+        // without statistics (a fresh table: the first big import) read the whole company's
+        // contacts once per batch; and the partial index `contacts_phone` serves only a query
+        // that says `phone <> ''` literally (true of every E.164 number), not as a bound value.
+        let lookup = || {
+            Query::select()
+                .columns([Contacts::Id, Contacts::Phone, Contacts::WaId])
+                .from(Contacts::Table)
+                .and_where(Expr::col(Contacts::CompanyId).eq(company_id))
+                .to_owned()
+        };
+        let by_phone = lookup()
+            .and_where(Expr::col(Contacts::Phone).is_in(phones.to_vec()))
+            .and_where(Expr::col(Contacts::Phone).ne(Expr::cust("''")))
+            .to_owned();
+        let by_wa_id = lookup().and_where(Expr::col(Contacts::WaId).is_in(wa_ids.to_vec())).to_owned();
+        let mut hits: Vec<(i64, String, Option<String>)> = ex.all(&by_phone).await?;
+        hits.extend(ex.all::<(i64, String, Option<String>)>(&by_wa_id).await?);
         for (id, phone, wa_id) in hits {
             let reason = DuplicateOf::Contact(id).reason();
             if let Some(wa_id) = wa_id {
