@@ -685,6 +685,10 @@ async fn a_sales_rep_sees_only_the_customers_they_are_responsible_for() {
         let (status, body) =
             rep1_client.patch(&format!("/api/v1/contacts/{mine}"), json!({"responsible_staff_id": rep2})).await;
         assert_eq!((status, error_field(&body)), (StatusCode::UNPROCESSABLE_ENTITY, Some("responsible_staff_id")));
+        // A colleague's customer's phone is refused without naming the contact.
+        let (status, body) = rep1_client.post("/api/v1/contacts", of("Dup", "+1 415 555 2682", sales, *rep1)).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("duplicate_contact")));
+        assert!(body["error"]["existing_id"].is_null() && body["error"]["link"].is_null(), "{body}");
         let new = contact(rep1_client, of("New", "+1 415 555 2685", sales, *rep1)).await["id"].as_i64().unwrap();
         let mut expected = vec![mine, new];
         expected.sort();

@@ -230,8 +230,31 @@ pub async fn create(
         stored_phone: None,
     };
     let input = customers::checked(&catalogue, draft, place, None)?;
-    let contact = contacts::create(&state.db, &auth.scope, &auth.actor(), input).await?;
+    let created = contacts::create(&state.db, &auth.scope, &auth.actor(), input).await;
+    let contact = explain_duplicate(&state, &auth, created).await?;
     Ok((StatusCode::CREATED, Json(ContactView::new(contact, &catalogue))))
+}
+
+/// A duplicate names the contact that has the phone only when the caller may open it (a
+/// deleted one: when they may restore it); otherwise it just says a colleague has it.
+async fn explain_duplicate(
+    state: &AppState,
+    auth: &Auth,
+    result: Result<Contact, rapport_storage::StorageError>,
+) -> ApiResult<Contact> {
+    match result {
+        Err(rapport_storage::StorageError::DuplicateContact(id)) => {
+            let theirs = contacts::get_including_deleted(&state.db, &auth.scope, id).await;
+            match theirs {
+                Ok(c) if c.deleted_at.is_none() || auth.has(Grant::MenuSettings) => Err(ApiError::DuplicateContact(id)),
+                _ => Err(ApiError::conflict(
+                    "duplicate_contact",
+                    "a contact with this phone number exists already, kept by a colleague; ask them or an administrator",
+                )),
+            }
+        }
+        other => Ok(other?),
+    }
 }
 
 /// One contact.
@@ -298,7 +321,8 @@ pub async fn update(
         stored_phone: Some(stored.phone.clone()),
     };
     let input = customers::checked(&catalogue, draft, place, Some(&stored))?;
-    let contact = contacts::update(&state.db, &auth.scope, &auth.actor(), id, input).await?;
+    let updated = contacts::update(&state.db, &auth.scope, &auth.actor(), id, input).await;
+    let contact = explain_duplicate(&state, &auth, updated).await?;
     Ok(Json(ContactView::new(contact, &catalogue)))
 }
 
