@@ -46,6 +46,35 @@ pub async fn targets(db: &Db, scope: &Scope) -> Result<Targets, StorageError> {
     Ok(Targets { targets: builtins.chain(fields).collect(), required })
 }
 
+impl Targets {
+    /// Whether a target is required (`name`, `phone`, required fields).
+    pub fn is_required(&self, key: &str) -> bool {
+        self.required.iter().any(|r| r == key)
+    }
+
+    /// Checks a mapping for a file of `columns` columns: every target known and used once, every
+    /// required one mapped. The error says what is wrong in words.
+    pub fn check(&self, columns: usize, mapping: &[Option<String>]) -> Result<(), String> {
+        if mapping.len() > columns {
+            return Err(format!("the file has {columns} columns"));
+        }
+        let mut used: Vec<&str> = Vec::new();
+        for target in mapping.iter().flatten() {
+            if !self.targets.iter().any(|t| &t.key == target) {
+                return Err(format!("`{target}` is not a field"));
+            }
+            if used.contains(&target.as_str()) {
+                return Err(format!("`{target}` is mapped twice"));
+            }
+            used.push(target);
+        }
+        match self.required.iter().find(|key| !used.contains(&key.as_str())) {
+            Some(key) => Err(format!("`{key}` is required: map a column to it")),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Starts this instance's import worker; `wake` is notified when an import is queued.
 pub fn start(db: Db, files: PathBuf, wake: Arc<Notify>) {
     tokio::spawn(async move {

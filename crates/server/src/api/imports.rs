@@ -9,7 +9,6 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::customers::Catalogue;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors};
-use crate::import::BUILTIN_TARGETS;
 use crate::views::rfc3339;
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -19,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use rapport_domain::Grant;
 use rapport_domain::values::required_text;
 use rapport_storage::imports::{self, Import, Plan};
-use rapport_tabular::{Format, Sheet, Target, auto_map};
+use rapport_tabular::{Format, Sheet, auto_map};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -92,20 +91,6 @@ pub struct TargetView {
     pub required: bool,
 }
 
-fn targets(catalogue: &Catalogue, catalog: &crate::i18n::Catalog) -> Vec<TargetView> {
-    let builtins = BUILTIN_TARGETS.iter().map(|key| TargetView {
-        key: key.to_string(),
-        label: catalogue.column_label(key, catalog),
-        required: matches!(*key, "name" | "phone"),
-    });
-    let fields = catalogue.fields.iter().filter(|f| f.enabled).map(|f| TargetView {
-        key: f.key.clone(),
-        label: f.name.clone(),
-        required: f.required,
-    });
-    builtins.chain(fields).collect()
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportUpload {
@@ -166,20 +151,13 @@ pub async fn upload(
             return Err(ApiError::invalid("file", reason));
         }
     };
-    let catalogue = Catalogue::load(&state.db, &auth.scope).await?;
-    let catalog = state.i18n.for_language("en");
-    let targets = targets(&catalogue, catalog);
-    let candidates: Vec<Target> = targets
+    let offered = crate::import::targets(&state.db, &auth.scope).await?;
+    let mapping = auto_map(&headers, &offered.targets);
+    let targets = offered
+        .targets
         .iter()
-        .map(|t| {
-            if BUILTIN_TARGETS.contains(&t.key.as_str()) {
-                Target::builtin(&t.key, t.label.clone())
-            } else {
-                Target::new(t.key.clone(), t.label.clone())
-            }
-        })
+        .map(|t| TargetView { key: t.key.clone(), label: t.label.clone(), required: offered.is_required(&t.key) })
         .collect();
-    let mapping = auto_map(&headers, &candidates);
     let import = imports::create(&state.db, &auth.scope, &file_name, &relative, &mapping, total).await?;
     Ok((StatusCode::CREATED, Json(UploadedImport { import: view(import, headers), preview, targets })))
 }
@@ -249,8 +227,11 @@ pub async fn start(
     auth.require(Grant::MenuContacts)?;
     let import = imports::get(&state.db, &auth.scope, id).await?;
     let headers = headers_of(&state, &import).await;
-    let catalogue = Catalogue::load(&state.db, &auth.scope).await?;
-    let mapping = check_mapping(&catalogue, &headers, body.mapping)?;
+    let offered = crate::import::targets(&state.db, &auth.scope).await?;
+    offered
+        .check(headers.len(), &body.mapping)
+        .map_err(|message| ApiError::InvalidField { field: "mapping".into(), message })?;
+    let mapping = body.mapping;
     if body.staff_ids.is_empty() {
         return Err(ApiError::invalid("staff_ids", "choose who the contacts go to"));
     }
@@ -274,48 +255,6 @@ pub async fn start(
     let import = imports::start(&state.db, &auth.scope, &auth.actor(), id, plan).await?;
     state.imports.notify_one();
     Ok(Json(view(import, headers)))
-}
-
-/// One target per column at most; name, phone and every required field mapped.
-fn check_mapping(
-    catalogue: &Catalogue,
-    headers: &[String],
-    mapping: Vec<Option<String>>,
-) -> ApiResult<Vec<Option<String>>> {
-    if mapping.len() > headers.len() {
-        return Err(ApiError::invalid("mapping", format!("the file has {} columns", headers.len())));
-    }
-    let mut used: Vec<&str> = Vec::new();
-    for target in mapping.iter().flatten() {
-        let known = BUILTIN_TARGETS.contains(&target.as_str())
-            || catalogue.fields.iter().any(|f| f.enabled && &f.key == target);
-        if !known {
-            return Err(ApiError::InvalidField {
-                field: "mapping".into(),
-                message: format!("`{target}` is not a field"),
-            });
-        }
-        if used.contains(&target.as_str()) {
-            return Err(ApiError::InvalidField {
-                field: "mapping".into(),
-                message: format!("`{target}` is mapped twice"),
-            });
-        }
-        used.push(target);
-    }
-    let required = ["name", "phone"]
-        .into_iter()
-        .map(String::from)
-        .chain(catalogue.fields.iter().filter(|f| f.enabled && f.required).map(|f| f.key.clone()));
-    for key in required {
-        if !used.contains(&key.as_str()) {
-            return Err(ApiError::InvalidField {
-                field: "mapping".into(),
-                message: format!("`{key}` is required: map a column to it"),
-            });
-        }
-    }
-    Ok(mapping)
 }
 
 /// The rows an import rejected, as CSV: row number, column, reason, then the row's cells.
