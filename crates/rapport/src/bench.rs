@@ -38,6 +38,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         requests: usize,
     },
+    /// PERF-5: contacts — import a generated CSV through the real import path, export it all to
+    /// CSV and XLSX (time and peak RSS), then the filtered list and the quick search through the
+    /// API for a sales rep and an admin; SQLite, and PostgreSQL when a URL is given.
+    Contacts {
+        #[arg(long, env = "RAPPORT_TEST_POSTGRES_URL")]
+        postgres_url: Option<String>,
+        /// Rows in the generated CSV.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// Timed requests per query.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
     /// PERF-2: customers' webhooks at a fixed rate while an agent's live WebSocket is open;
     /// the time from each webhook to its frame. SQLite, PostgreSQL when a URL is given, and
     /// the NATS bus when its URL is given.
@@ -104,6 +117,28 @@ pub async fn run(command: BenchCommand) -> Result<()> {
                 print_table(&title, &crate::bench_inbox::run("PostgreSQL", pg, &size).await?)?;
             }
             Ok(())
+        }
+        BenchCommand::Contacts { postgres_url, rows, requests } => {
+            use crate::bench_contacts::{Settings, print, run, write_csv};
+            let settings = Settings { requests };
+            let media = std::env::temp_dir().join(format!("rapport_bench_contacts_{}", std::process::id()));
+            let generating = Instant::now();
+            write_csv(&media, rows)?;
+            tracing::info!(rows, seconds = generating.elapsed().as_secs_f32(), "generated the CSV");
+            let title = format!("Contacts — {rows} CSV rows imported, exported and listed, 50 staff, 10 per page");
+            let result = async {
+                let sqlite = Db::connect(&format!("sqlite://{}", media.join("bench.db").display())).await?;
+                print(&title, &run("SQLite", sqlite, &media, &settings).await?)?;
+                if let Some(url) = postgres_url {
+                    let schema = format!("rapport_bench_contacts_{}", std::process::id());
+                    let pg = Db::connect_postgres_schema(&url, &schema).await?;
+                    print(&title, &run("PostgreSQL", pg, &media, &settings).await?)?;
+                }
+                anyhow::Ok(())
+            }
+            .await;
+            let _ = std::fs::remove_dir_all(&media);
+            result
         }
         BenchCommand::Live { postgres_url, nats_url, rate, seconds, idle_sockets } => {
             use crate::bench_live::{Settings, run};

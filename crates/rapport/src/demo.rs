@@ -33,11 +33,11 @@ pub async fn create_company(db: &Db, name: &str, account: &str, admin_name: &str
     Ok(created.company_id)
 }
 
-fn operator_actor(company_id: i64) -> Actor {
+pub(crate) fn operator_actor(company_id: i64) -> Actor {
     Actor { company_id, staff_id: None, source: "command line".into() }
 }
 
-async fn operator_scope(db: &Db, company_id: i64) -> Result<Scope> {
+pub(crate) async fn operator_scope(db: &Db, company_id: i64) -> Result<Scope> {
     let root = departments::root(db, company_id).await?;
     Ok(Scope::operator(company_id, root.id, &root.path))
 }

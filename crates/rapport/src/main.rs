@@ -2,10 +2,12 @@
 
 mod bench;
 mod bench_auto_reply;
+mod bench_contacts;
 mod bench_inbox;
 mod bench_live;
 mod bench_webhooks;
 mod config;
+mod contacts;
 mod demo;
 
 use anyhow::{Context, Result};
@@ -45,6 +47,12 @@ enum Command {
     /// Run the WhatsApp Cloud API simulator: a fake Graph API, and customers writing to a
     /// Rapport webhook at a chosen rate.
     Simulator(SimulatorArgs),
+    /// Import customers from a spreadsheet.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export customers to a spreadsheet.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Run a benchmark and print its table.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -69,6 +77,19 @@ struct SimulatorArgs {
     /// Customer messages per second (0: only answer sends).
     #[arg(long, default_value_t = 0.2)]
     messages_per_second: f64,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import contacts from a CSV or XLSX file into a company, in the foreground, as the
+    /// server's import does (every row checked like the contact form; rejected rows reported).
+    Contacts(contacts::ImportArgs),
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Export a company's contacts (all, or as a filter narrows them) to CSV or XLSX.
+    Contacts(contacts::ExportArgs),
 }
 
 #[derive(Subcommand)]
@@ -177,6 +198,14 @@ async fn main() -> Result<()> {
             }
             shutdown_signal().await;
             Ok(())
+        }
+        Command::Import(ImportCommand::Contacts(args)) => {
+            let db = config.open_database().await?;
+            contacts::import(&db, std::path::Path::new(&config.media_dir), args).await
+        }
+        Command::Export(ExportCommand::Contacts(args)) => {
+            let db = config.open_database().await?;
+            contacts::export(&db, args).await
         }
         Command::Bench(command) => bench::run(command).await,
     }

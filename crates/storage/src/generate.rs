@@ -132,8 +132,8 @@ fn case_text(texts: &[&str], index: &str) -> String {
 }
 
 /// Fresh planner statistics for the contacts table after a bulk load (an import of a million
-/// rows), as autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) would gather them later: the
-/// list's filters and the quick search are planned with the table's real size.
+/// rows), as PostgreSQL's autovacuum would gather them a little later: the list's filters and
+/// the quick search are planned with the table's real contents.
 pub async fn analyze_contacts(db: &Db) -> Result<()> {
     crate::db::execute_generated(db, "ANALYZE contacts").await?;
     Ok(())

@@ -251,21 +251,29 @@ pub(crate) async fn duplicate_of(
     if phone.is_empty() {
         return Ok(None);
     }
-    let mut q = Query::select();
-    q.column(Contacts::Id)
-        .from(Contacts::Table)
-        .and_where(Expr::col(Contacts::CompanyId).eq(company_id))
-        .cond_where(
-            Cond::any()
-                // `phone <> ''` lets the partial unique index `contacts_phone` serve this.
-                .add(Expr::col(Contacts::Phone).eq(phone).and(Expr::col(Contacts::Phone).ne("")))
-                .add(Expr::col(Contacts::WaId).eq(rapport_domain::phone::wa_id(phone))),
-        )
-        .limit(1);
-    if let Some(id) = except {
-        q.and_where(Expr::col(Contacts::Id).ne(id));
+    // Two lookups, each on its unique index: as one `phone = ? OR wa_id = ?`, SQLite without
+    // statistics reads every contact of the company. The partial index `contacts_phone` serves
+    // only a query that says `phone <> ''` literally.
+    let lookup = |column: Contacts, value: String, phone_index: bool| {
+        let mut q = Query::select();
+        q.column(Contacts::Id)
+            .from(Contacts::Table)
+            .and_where(Expr::col(Contacts::CompanyId).eq(company_id))
+            .and_where(Expr::col(column).eq(value))
+            .limit(1);
+        if phone_index {
+            q.and_where(Expr::col(Contacts::Phone).ne(Expr::cust("''")));
+        }
+        if let Some(id) = except {
+            q.and_where(Expr::col(Contacts::Id).ne(id));
+        }
+        q
+    };
+    if let Some((id,)) = ex.optional::<(i64,)>(&lookup(Contacts::Phone, phone.to_string(), true)).await? {
+        return Ok(Some(id));
     }
-    Ok(ex.optional::<(i64,)>(&q).await?.map(|(id,)| id))
+    let by_wa_id = lookup(Contacts::WaId, rapport_domain::phone::wa_id(phone), false);
+    Ok(ex.optional::<(i64,)>(&by_wa_id).await?.map(|(id,)| id))
 }
 
 /// A unique-index race with another writer reads as the duplicate it is.
