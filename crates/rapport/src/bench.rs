@@ -173,7 +173,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
 /// Departments per level of the 6-level tree (500 in all).
 const LEVELS: [usize; 6] = [1, 5, 20, 60, 150, 264];
 const STAFF: usize = 5_000;
-const PASSWORD: &str = "bench-password";
+pub const PASSWORD: &str = "bench-password";
 
 /// One timed query: its latencies.
 pub struct Row {
@@ -196,15 +196,7 @@ async fn staff_list(backend: &'static str, db: Db, requests: usize) -> Result<Ve
         tokio::spawn(rapport_server::serve(listener, AppState::new(db.clone(), ServerConfig::default()), async {
             let _ = stopped.await;
         }));
-    let client = reqwest::Client::builder().cookie_store(true).build()?;
-    let login = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"account": viewer_account, "password": PASSWORD}))
-        .send()
-        .await?;
-    if !login.status().is_success() {
-        bail!("login failed: {}", login.text().await?);
-    }
+    let client = login(&base, &viewer_account).await?;
     let visible = count_all(&client, &base).await?;
     let deep_cursor = cursor_after_pages(&client, &base, 25).await?;
     let queries: [(&'static str, String); 4] = [
@@ -236,7 +228,7 @@ async fn staff_list(backend: &'static str, db: Db, requests: usize) -> Result<Ve
     Ok(rows)
 }
 
-async fn fetch(client: &reqwest::Client, url: &str) -> Result<serde_json::Value> {
+pub async fn fetch(client: &reqwest::Client, url: &str) -> Result<serde_json::Value> {
     let response = client.get(url).send().await?;
     if !response.status().is_success() {
         bail!("GET {url}: {}", response.status());
@@ -349,6 +341,44 @@ pub async fn spread_staff(
         ids.push(staff::create(db, scope, actor, new).await?.id);
     }
     Ok(ids)
+}
+
+/// A client logged in as `account` (every benchmark account has the password `PASSWORD`).
+pub async fn login(base: &str, account: &str) -> Result<reqwest::Client> {
+    let client = reqwest::Client::builder().cookie_store(true).build()?;
+    let response = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"account": account, "password": PASSWORD}))
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!("login as {account} failed: {}", response.text().await?);
+    }
+    Ok(client)
+}
+
+/// `requests` timed GETs of a list page after 10 warm-up ones; an empty page is an error (it
+/// would measure nothing).
+pub async fn time_pages(
+    backend: &'static str,
+    query: String,
+    client: &reqwest::Client,
+    url: &str,
+    requests: usize,
+) -> Result<Row> {
+    for _ in 0..10 {
+        fetch(client, url).await?;
+    }
+    let mut samples = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let t = Instant::now();
+        let page = fetch(client, url).await?;
+        samples.push(t.elapsed());
+        if page["items"].as_array().is_none_or(Vec::is_empty) {
+            bail!("{query}: an empty page measures nothing");
+        }
+    }
+    Ok(Row { backend, query, visible: None, samples })
 }
 
 pub fn percentile(sorted: &[Duration], p: f64) -> f64 {

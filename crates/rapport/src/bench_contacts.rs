@@ -6,7 +6,7 @@
 //! then the real server answers the first page of the contacts list with three filter conditions
 //! (one on an extended field) and the quick search, for a sales rep and for the admin.
 
-use crate::bench::{Row, build_tree, spread_staff};
+use crate::bench::{PASSWORD, Row, build_tree, login, spread_staff, time_pages};
 use crate::contacts::{Queued, mapping, queue_and_run, read_sheet};
 use anyhow::{Result, anyhow, bail};
 use rapport_domain::fields::FieldType;
@@ -24,7 +24,6 @@ use std::time::Instant;
 /// Departments per level (13 in all) and staff the contacts are handed to in turn.
 const LEVELS: [usize; 3] = [1, 3, 9];
 const STAFF: usize = 50;
-const PASSWORD: &str = "bench-password";
 /// Where the generated file sits under the media folder.
 const FILE: &str = "imports/bench-contacts.csv";
 
@@ -154,7 +153,7 @@ pub async fn run(backend: &'static str, db: Db, media_dir: &Path, settings: &Set
             all.extend(params.iter().copied());
             let url = reqwest::Url::parse_with_params(&format!("{base}/api/v1/contacts"), &all)?;
             let query = format!("{what} — {who}");
-            latencies.push(time(backend, query, &client, url.as_str(), settings.requests).await?);
+            latencies.push(time_pages(backend, query, &client, url.as_str(), settings.requests).await?);
         }
     }
     let _ = stop.send(());
@@ -236,48 +235,6 @@ fn status_mb(key: &str) -> Result<f64> {
     let line = status.lines().find(|l| l.starts_with(key)).ok_or_else(|| anyhow!("no {key} in /proc/self/status"))?;
     let kb: f64 = line.split_whitespace().nth(1).and_then(|v| v.parse().ok()).ok_or_else(|| anyhow!("{line}"))?;
     Ok(kb / 1024.0)
-}
-
-async fn login(base: &str, account: &str) -> Result<reqwest::Client> {
-    let client = reqwest::Client::builder().cookie_store(true).build()?;
-    let response = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"account": account, "password": PASSWORD}))
-        .send()
-        .await?;
-    if !response.status().is_success() {
-        bail!("login as {account} failed: {}", response.text().await?);
-    }
-    Ok(client)
-}
-
-async fn time(
-    backend: &'static str,
-    query: String,
-    client: &reqwest::Client,
-    url: &str,
-    requests: usize,
-) -> Result<Row> {
-    let fetch = || async {
-        let response = client.get(url).send().await?;
-        if !response.status().is_success() {
-            bail!("GET {url}: {} {}", response.status(), response.text().await.unwrap_or_default());
-        }
-        Ok(response.json::<serde_json::Value>().await?)
-    };
-    for _ in 0..10 {
-        fetch().await?;
-    }
-    let mut samples = Vec::with_capacity(requests);
-    for _ in 0..requests {
-        let t = Instant::now();
-        let page = fetch().await?;
-        samples.push(t.elapsed());
-        if page["items"].as_array().is_none_or(Vec::is_empty) {
-            bail!("{query}: an empty page measures nothing");
-        }
-    }
-    Ok(Row { backend, query, visible: None, samples })
 }
 
 pub fn print(title: &str, figures: &Figures) -> Result<()> {

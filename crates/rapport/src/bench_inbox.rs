@@ -3,8 +3,8 @@
 //! 5-level tree, one number per department), for a sales rep, a manager with sub-department
 //! scope and an admin.
 
-use crate::bench::{Row, build_tree, spread_staff};
-use anyhow::{Result, anyhow, bail};
+use crate::bench::{PASSWORD, Row, build_tree, fetch, login, spread_staff, time_pages};
+use anyhow::{Result, anyhow};
 use rapport_domain::sync::SyncFilter;
 use rapport_domain::{Grant, GrantSet, Role};
 use rapport_server::{AppState, ServerConfig, hash_password};
@@ -19,7 +19,6 @@ use std::time::Instant;
 /// Departments per level (100 in all).
 const LEVELS: [usize; 5] = [1, 4, 12, 36, 47];
 const STAFF: usize = 500;
-const PASSWORD: &str = "bench-password";
 
 pub struct Size {
     pub conversations: u64,
@@ -48,7 +47,7 @@ pub async fn run(backend: &'static str, db: Db, size: &Size) -> Result<Vec<Row>>
     {
         let client = login(&base, account).await?;
         rows.push(
-            time(
+            time_pages(
                 backend,
                 format!("list, first page — {who}"),
                 &client,
@@ -65,7 +64,7 @@ pub async fn run(backend: &'static str, db: Db, size: &Size) -> Result<Vec<Row>>
         cursor = page["next_cursor"].as_str().ok_or_else(|| anyhow!("fewer than 500 pages"))?.to_string();
     }
     let page_500 = format!("{base}/api/v1/conversations?limit=20&cursor={cursor}");
-    rows.push(time(backend, "list, page 500 — admin".into(), &admin, &page_500, size.requests).await?);
+    rows.push(time_pages(backend, "list, page 500 — admin".into(), &admin, &page_500, size.requests).await?);
     let manager = login(&base, &accounts.manager).await?;
     // Common words in each language, a Chinese word of two characters (below the trigram
     // index's reach: scanned newest first) and a rare one (a message number, ~100 matches).
@@ -83,7 +82,7 @@ pub async fn run(backend: &'static str, db: Db, size: &Size) -> Result<Vec<Row>>
                 &format!("{base}/api/v1/search/messages"),
                 [("limit", "20"), ("q", q)],
             )?;
-            rows.push(time(backend, format!("{what} — {who}"), client, url.as_str(), size.requests).await?);
+            rows.push(time_pages(backend, format!("{what} — {who}"), client, url.as_str(), size.requests).await?);
         }
     }
     let _ = stop.send(());
@@ -157,47 +156,4 @@ async fn seed(db: &Db, size: &Size) -> Result<Accounts> {
         StaffChanges { role: Some(Some(Role::Manager)), grants: Some(Role::Manager.preset()), ..Default::default() };
     staff::update(db, &scope, &actor, manager.id, as_manager, None).await?;
     Ok(Accounts { rep: "agent0@inbox.bench".into(), manager: account.into(), admin: "admin@inbox.bench".into() })
-}
-
-async fn login(base: &str, account: &str) -> Result<reqwest::Client> {
-    let client = reqwest::Client::builder().cookie_store(true).build()?;
-    let response = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"account": account, "password": PASSWORD}))
-        .send()
-        .await?;
-    if !response.status().is_success() {
-        bail!("login as {account} failed: {}", response.text().await?);
-    }
-    Ok(client)
-}
-
-async fn fetch(client: &reqwest::Client, url: &str) -> Result<serde_json::Value> {
-    let response = client.get(url).send().await?;
-    if !response.status().is_success() {
-        bail!("GET {url}: {}", response.status());
-    }
-    Ok(response.json().await?)
-}
-
-async fn time(
-    backend: &'static str,
-    query: String,
-    client: &reqwest::Client,
-    url: &str,
-    requests: usize,
-) -> Result<Row> {
-    for _ in 0..10 {
-        fetch(client, url).await?;
-    }
-    let mut samples = Vec::with_capacity(requests);
-    for _ in 0..requests {
-        let t = Instant::now();
-        let page = fetch(client, url).await?;
-        samples.push(t.elapsed());
-        if page["items"].as_array().is_none_or(Vec::is_empty) {
-            bail!("{query}: an empty page measures nothing");
-        }
-    }
-    Ok(Row { backend, query, visible: None, samples })
 }
