@@ -754,12 +754,27 @@ async fn a_sales_rep_sees_the_card_of_a_new_customer_offered_to_them() {
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
+        let own = |name: &str, phone: &str| placed(name, phone, s.root, *ana);
+        contact(&s.admin, own("Zoe", "+84 91 234 5001")).await;
+        contact(&s.admin, own("Linh", "+84 91 234 5002")).await;
         s.simulator.customer_writes("84901234567", "Lan", "Chào shop").await.unwrap();
         let customer = s.admin.all("/api/v1/conversations").await[0]["contact"]["id"].as_i64().unwrap();
+        contact(&s.admin, own("Minh", "+84 91 234 5003")).await;
 
         // Offered to Ana and claimed by nobody yet: she sees the card beside the chat; Bo,
         // to whom nothing is offered, does not.
-        assert_eq!(ids(&ana_client.all("/api/v1/contacts").await), [customer]);
+        let names =
+            |items: Vec<Value>| items.iter().map(|i| i["name"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>();
+        // Her own customers and the offered one are one list, in every order and however
+        // the pages (two at a time) fall between them.
+        assert_eq!(names(ana_client.all("/api/v1/contacts").await), ["Minh", "Lan", "Linh", "Zoe"]);
+        assert_eq!(names(ana_client.all("/api/v1/contacts?sort=name").await), ["Lan", "Linh", "Minh", "Zoe"]);
+        assert_eq!(
+            names(ana_client.all("/api/v1/contacts?sort=name&order=desc").await),
+            ["Zoe", "Minh", "Linh", "Lan"]
+        );
+        assert_eq!(names(ana_client.all("/api/v1/contacts?q=l").await), ["Lan", "Linh"]);
+        assert!(ids(&ana_client.all("/api/v1/contacts").await).contains(&customer));
         assert_eq!(ana_client.get(&format!("/api/v1/contacts/{customer}")).await.0, StatusCode::OK);
         let (status, timeline) = ana_client.get(&format!("/api/v1/contacts/{customer}/timeline")).await;
         assert_eq!((status, timeline["items"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)));

@@ -158,6 +158,20 @@ impl Tx {
         Ok(())
     }
 
+    /// PostgreSQL's bulk load: `COPY {target} FROM STDIN` of `csv`, answering the rows loaded.
+    /// `target` is a table and column list written in this crate, never input. SQLite has no
+    /// COPY (its multi-row inserts are as fast), so there this is `None` and nothing happens.
+    pub(crate) async fn copy_csv(&self, target: &str, csv: &[u8]) -> Result<Option<u64>> {
+        match &mut *self.0.lock().await {
+            TxInner::Postgres(t) => {
+                let mut copy = t.copy_in_raw(&format!("COPY {target} FROM STDIN (FORMAT csv)")).await?;
+                copy.send(csv).await?;
+                Ok(Some(copy.finish().await?))
+            }
+            TxInner::Sqlite(_) => Ok(None),
+        }
+    }
+
     pub async fn commit(self) -> Result<()> {
         match self.0.into_inner() {
             TxInner::Sqlite(t) => t.commit().await?,

@@ -4,7 +4,7 @@
 //! what page 1 does).
 
 use super::Contact;
-use super::{ContactRow, select, select_keyed, visible_to};
+use super::{ContactRow, select, select_keyed, visible_parts};
 use crate::Db;
 use crate::db::{Backend, Exec};
 use crate::error::Result;
@@ -15,7 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rapport_domain::contact_filter::{Builtin, Column, Filter};
 use rapport_domain::fields::FieldType;
-use sea_query::{Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query, SimpleExpr};
+use sea_query::{Alias, Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement, SimpleExpr, UnionType};
 use serde_json::Value;
 
 /// Which column the list is sorted by; newest first when none.
@@ -144,37 +144,31 @@ impl SortKey {
 pub async fn list(db: &Db, scope: &Scope, query: &ListQuery) -> Result<ContactPage> {
     let backend = db.backend();
     let key = query.sort.as_ref().map(|sort| sort_key(backend, &sort.column));
+    let narrowing = narrowing(backend, scope, query, key.as_ref());
     let mut q = match &key {
         Some(k) => select_keyed(k.as_text()),
         None => select(),
     };
-    q.cond_where(visible_to(scope)).cond_where(super::filter::compile(backend, &query.filter));
-    let deleted = Expr::col((Contacts::Table, Contacts::DeletedAt));
-    q.and_where(if query.deleted { deleted.is_not_null() } else { deleted.is_null() });
-    if let Some(staff_id) = query.responsible_staff_id {
-        q.and_where(Expr::col((Contacts::Table, Contacts::ResponsibleStaffId)).eq(staff_id));
-    }
-    if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        q.cond_where(quick_search(scope, text, &query.country));
-    }
-    match (&query.sort, &key) {
-        (Some(sort), Some(k)) => {
-            let order = if sort.descending { Order::Desc } else { Order::Asc };
-            if k.nullable {
-                q.order_by_expr(Expr::expr(k.expr.clone()).is_null(), Order::Asc);
-            }
-            q.order_by_expr(k.expr.clone(), order.clone()).order_by((Contacts::Table, Contacts::Id), order);
-            if let Some(cursor) = &query.cursor {
-                q.cond_where(k.after(backend, cursor, sort.descending));
-            }
+    let mut parts = visible_parts(scope);
+    if parts.len() == 1 {
+        q.cond_where(parts.remove(0)).cond_where(narrowing);
+    } else {
+        // Each part's page is read on its own, in order, and the pages merged below.
+        let mut pages = parts.into_iter().enumerate().map(|(n, part)| {
+            let mut page = Query::select();
+            page.column((Contacts::Table, Contacts::Id)).from(Contacts::Table).cond_where(part);
+            page.cond_where(narrowing.clone());
+            order(&mut page, query, key.as_ref());
+            page.limit(query.limit + 1);
+            Query::select().column(Contacts::Id).from_subquery(page, Alias::new(format!("part{n}"))).to_owned()
+        });
+        let mut merged = pages.next().unwrap_or_else(Query::select);
+        for page in pages {
+            merged.union(UnionType::All, page);
         }
-        _ => {
-            q.order_by((Contacts::Table, Contacts::Id), Order::Desc);
-            if let Some(cursor) = &query.cursor {
-                q.and_where(Expr::col((Contacts::Table, Contacts::Id)).lt(cursor.id));
-            }
-        }
+        q.and_where(Expr::col((Contacts::Table, Contacts::Id)).in_subquery(merged));
     }
+    order(&mut q, query, key.as_ref());
     q.limit(query.limit + 1);
     let rows: Vec<ContactRow> = db.all(&q).await?;
     let mut items: Vec<(Contact, Option<String>)> = rows.into_iter().map(ContactRow::into_contact).collect();
@@ -185,6 +179,43 @@ pub async fn list(db: &Db, scope: &Scope, query: &ListQuery) -> Result<ContactPa
         None
     };
     Ok(ContactPage { items: items.into_iter().map(|(c, _)| c).collect(), next_cursor })
+}
+
+/// Everything the request narrows the visible contacts by: filter, deleted or live, responsible,
+/// quick search and where the page starts.
+fn narrowing(backend: Backend, scope: &Scope, query: &ListQuery, key: Option<&SortKey>) -> Cond {
+    let mut cond = Cond::all().add(super::filter::compile(backend, &query.filter));
+    let deleted = Expr::col((Contacts::Table, Contacts::DeletedAt));
+    cond = cond.add(if query.deleted { deleted.is_not_null() } else { deleted.is_null() });
+    if let Some(staff_id) = query.responsible_staff_id {
+        cond = cond.add(Expr::col((Contacts::Table, Contacts::ResponsibleStaffId)).eq(staff_id));
+    }
+    if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        cond = cond.add(quick_search(scope, text, &query.country));
+    }
+    if let Some(cursor) = &query.cursor {
+        cond = cond.add(match (&query.sort, key) {
+            (Some(sort), Some(k)) => k.after(backend, cursor, sort.descending),
+            _ => Cond::all().add(Expr::col((Contacts::Table, Contacts::Id)).lt(cursor.id)),
+        });
+    }
+    cond
+}
+
+/// The list's order: by the sort column (empty values last) then id, or newest first.
+fn order(q: &mut SelectStatement, query: &ListQuery, key: Option<&SortKey>) {
+    match (&query.sort, key) {
+        (Some(sort), Some(k)) => {
+            let order = if sort.descending { Order::Desc } else { Order::Asc };
+            if k.nullable {
+                q.order_by_expr(Expr::expr(k.expr.clone()).is_null(), Order::Asc);
+            }
+            q.order_by_expr(k.expr.clone(), order.clone()).order_by((Contacts::Table, Contacts::Id), order);
+        }
+        _ => {
+            q.order_by((Contacts::Table, Contacts::Id), Order::Desc);
+        }
+    }
 }
 
 /// Name, e-mail or phone digits containing the text, or a responsible staff member whose name
