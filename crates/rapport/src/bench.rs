@@ -50,6 +50,9 @@ pub enum BenchCommand {
         /// Timed requests per query.
         #[arg(long, default_value_t = 200)]
         requests: usize,
+        /// Measure PostgreSQL alone.
+        #[arg(long)]
+        skip_sqlite: bool,
     },
     /// PERF-2: customers' webhooks at a fixed rate while an agent's live WebSocket is open;
     /// the time from each webhook to its frame. SQLite, PostgreSQL when a URL is given, and
@@ -118,7 +121,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
             }
             Ok(())
         }
-        BenchCommand::Contacts { postgres_url, rows, requests } => {
+        BenchCommand::Contacts { postgres_url, rows, requests, skip_sqlite } => {
             use crate::bench_contacts::{Settings, print, run, write_csv};
             let settings = Settings { requests };
             let media = std::env::temp_dir().join(format!("rapport_bench_contacts_{}", std::process::id()));
@@ -127,8 +130,10 @@ pub async fn run(command: BenchCommand) -> Result<()> {
             tracing::info!(rows, seconds = generating.elapsed().as_secs_f32(), "generated the CSV");
             let title = format!("Contacts — {rows} CSV rows imported, exported and listed, 50 staff, 10 per page");
             let result = async {
-                let sqlite = Db::connect(&format!("sqlite://{}", media.join("bench.db").display())).await?;
-                print(&title, &run("SQLite", sqlite, &media, &settings).await?)?;
+                if !skip_sqlite {
+                    let sqlite = Db::connect(&format!("sqlite://{}", media.join("bench.db").display())).await?;
+                    print(&title, &run("SQLite", sqlite, &media, &settings).await?)?;
+                }
                 if let Some(url) = postgres_url {
                     let schema = format!("rapport_bench_contacts_{}", std::process::id());
                     let pg = Db::connect_postgres_schema(&url, &schema).await?;

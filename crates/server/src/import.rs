@@ -18,7 +18,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 
 /// Rows per transaction.
-pub const BATCH: usize = 2_000;
+pub const BATCH: usize = 10_000;
 /// How long a worker holds an import between batches before another instance may take it.
 const LEASE_MS: i64 = 60_000;
 
@@ -124,6 +124,7 @@ pub async fn run(db: &Db, files: &Path, import: Import) -> Result<BatchOutcome, 
     let (tx, mut batches) = mpsc::channel::<Result<Batch, String>>(2);
     let path = files.join(&import.path);
     let reading = tokio::task::spawn_blocking(move || reader.read(&path, &tx));
+    let writer = db.bulk_writer().await?;
     let mut held = import.locked_until.unwrap_or_default();
     let mut total = BatchOutcome::default();
     while let Some(batch) = batches.recv().await {
@@ -137,7 +138,7 @@ pub async fn run(db: &Db, files: &Path, import: Import) -> Result<BatchOutcome, 
                     allocation: &allocation,
                 };
                 let done =
-                    imports::commit_batch(db, &import, &ctx, batch.rows, batch.rejections, batch.next_row).await?;
+                    imports::commit_batch(&writer, &import, &ctx, batch.rows, batch.rejections, batch.next_row).await?;
                 held = lease;
                 total.imported += done.imported;
                 total.rejected += done.rejected;
