@@ -78,7 +78,7 @@ impl Targets {
 /// Starts this instance's import worker; `wake` is notified when an import is queued.
 pub fn start(db: Db, files: PathBuf, wake: Arc<Notify>) {
     tokio::spawn(async move {
-        loop {
+        while !db.is_closed() {
             match imports::claim(&db, now_ms() + LEASE_MS).await {
                 Ok(Some(import)) => {
                     let id = import.id;

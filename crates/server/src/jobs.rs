@@ -22,7 +22,7 @@ where
     for _ in 0..count {
         let (db, wake, handle) = (db.clone(), wake.clone(), handle.clone());
         tokio::spawn(async move {
-            loop {
+            while !db.is_closed() {
                 match jobs::claim(&db, kind, LEASE_MS).await {
                     Ok(Some(job)) => {
                         let id = job.id;

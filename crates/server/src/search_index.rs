@@ -13,7 +13,7 @@ pub fn start(db: Db) {
         return;
     }
     tokio::spawn(async move {
-        loop {
+        while !db.is_closed() {
             tokio::time::sleep(TICK).await;
             loop {
                 match rapport_storage::search::index_pending(&db).await {

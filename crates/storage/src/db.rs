@@ -137,14 +137,14 @@ impl Db {
     }
 
     /// A handle for one long bulk write (an import). On SQLite it is a connection of its own
-    /// whose page cache (up to 256 MB, freed when the handle is dropped) holds the indexes that bulk
+    /// whose page cache (up to 64 MB, freed when the handle is dropped) holds the indexes that bulk
     /// inserts touch at random places, such as the contacts' phone and name: with the pool's
     /// 2 MB cache every batch read most of those pages back from the OS. PostgreSQL keeps its
     /// cache in the server, so there this is the same pool.
     pub async fn bulk_writer(&self) -> Result<Db> {
         Ok(match &self.pool {
             Pool::Sqlite(p) => {
-                let options = (*p.connect_options()).clone().pragma("cache_size", "-262144");
+                let options = (*p.connect_options()).clone().pragma("cache_size", "-65536");
                 let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
                 Db { pool: Pool::Sqlite(pool), checkpoints: self.checkpoints.clone() }
             }
@@ -164,6 +164,14 @@ impl Db {
         match self.pool {
             Pool::Sqlite(_) => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Whether [`close`](Self::close) was called: background workers end then.
+    pub fn is_closed(&self) -> bool {
+        match &self.pool {
+            Pool::Sqlite(p) => p.is_closed(),
+            Pool::Postgres(p) => p.is_closed(),
         }
     }
 
