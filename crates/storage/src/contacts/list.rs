@@ -149,12 +149,12 @@ pub async fn list(db: &Db, scope: &Scope, query: &ListQuery) -> Result<ContactPa
         Some(k) => select_keyed(k.as_text()),
         None => select(),
     };
-    let mut parts = visible_parts(scope);
-    if parts.len() == 1 {
-        q.cond_where(parts.remove(0)).cond_where(narrowing);
+    let parts = visible_parts(scope);
+    if let [only] = parts.as_slice() {
+        q.cond_where(only.clone()).cond_where(narrowing);
     } else {
-        // Each part's page is read on its own, in order, and the pages merged below.
-        let mut pages = parts.into_iter().enumerate().map(|(n, part)| {
+        // A page of each part, read on its own in order; merged, ordered and cut below.
+        let pages = parts.into_iter().enumerate().map(|(n, part)| {
             let mut page = Query::select();
             page.column((Contacts::Table, Contacts::Id)).from(Contacts::Table).cond_where(part);
             page.cond_where(narrowing.clone());
@@ -162,11 +162,12 @@ pub async fn list(db: &Db, scope: &Scope, query: &ListQuery) -> Result<ContactPa
             page.limit(query.limit + 1);
             Query::select().column(Contacts::Id).from_subquery(page, Alias::new(format!("part{n}"))).to_owned()
         });
-        let mut merged = pages.next().unwrap_or_else(Query::select);
-        for page in pages {
+        if let Some(merged) = pages.reduce(|mut merged, page| {
             merged.union(UnionType::All, page);
+            merged
+        }) {
+            q.and_where(Expr::col((Contacts::Table, Contacts::Id)).in_subquery(merged));
         }
-        q.and_where(Expr::col((Contacts::Table, Contacts::Id)).in_subquery(merged));
     }
     order(&mut q, query, key.as_ref());
     q.limit(query.limit + 1);
