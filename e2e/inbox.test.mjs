@@ -139,6 +139,8 @@ describe("inbox", () => {
     await ana.goto(`${server.base}/chats`);
     await ana.locator("[data-conversation]", { hasText: "Jane Customer" }).click();
     await ana.locator(".bubble", { hasText: "Line 205 of my long story" }).waitFor();
+    // A reader scrolls once the page has settled (opened at its newest message, live).
+    await ana.locator("[data-live][data-connected]").waitFor();
     const question = ana.locator(".bubble:not(.out)", { hasText: "Is the red bag in stock?" });
     assert.equal(await question.count(), 0, "older than the newest 200");
     await ana.locator("#bubbles").evaluate((el) => { el.scrollTop = 0; });

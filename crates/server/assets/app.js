@@ -413,7 +413,7 @@ function startLive() {
         const fresh = next.querySelector(part);
         if (rendered.get(part) === fresh.outerHTML) continue;
         rendered.set(part, fresh.outerHTML);
-        if (part === "#bubbles" && here.querySelector(part).dataset.extended) {
+        if (part === "#bubbles") {
           mergeBubbles(here.querySelector(part), fresh);
         } else {
           here.querySelector(part).replaceWith(fresh);
@@ -472,13 +472,15 @@ function startLive() {
   connect();
 }
 
-// History loaded by scrolling up stays when live changes arrive: messages already shown are
-// replaced in place (ticks, reactions), new ones appended.
+// The open chat is never swapped whole: the reader keeps their scroll position, the history
+// loaded by scrolling up and the message under the pointer. Only messages that changed (ticks,
+// reactions) are replaced, new ones appended.
 function mergeBubbles(shown, fresh) {
+  formatTimes(fresh);
   for (const bubble of fresh.querySelectorAll(".bubble[id]")) {
     const old = shown.querySelector(`#${bubble.id}`);
-    if (old) old.replaceWith(bubble);
-    else shown.append(bubble);
+    if (!old) shown.append(bubble);
+    else if (old.outerHTML !== bubble.outerHTML) old.replaceWith(bubble);
   }
 }
 
@@ -496,7 +498,6 @@ async function loadOlder(bubbles) {
     const before = bubbles.scrollHeight;
     link.remove();
     bubbles.prepend(...older.children);
-    bubbles.dataset.extended = "true";
     formatTimes(bubbles);
     bubbles.scrollTop += bubbles.scrollHeight - before;
   } finally {
