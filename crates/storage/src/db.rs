@@ -144,7 +144,11 @@ impl Db {
     pub async fn bulk_writer(&self) -> Result<Db> {
         Ok(match &self.pool {
             Pool::Sqlite(p) => {
-                let options = (*p.connect_options()).clone().pragma("cache_size", "-65536");
+                // A multi-row insert inside a transaction journals every page it changes (so that
+                // the statement alone can be undone): in memory, not ten times the database's
+                // size written to a temporary file.
+                let options =
+                    (*p.connect_options()).clone().pragma("cache_size", "-65536").pragma("temp_store", "memory");
                 let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
                 Db { pool: Pool::Sqlite(pool), checkpoints: self.checkpoints.clone() }
             }
@@ -229,6 +233,20 @@ impl Tx {
                 Ok(copy.finish().await?)
             }
             TxInner::Sqlite(_) => Err(crate::StorageError::Refused("copy_needs_postgres")),
+        }
+    }
+
+    /// SQLite's bulk load: `INSERT INTO {target}` every element of `rows`, a JSON array of
+    /// arrays of `columns` values each. `target` is a table and column list written in this
+    /// crate, never input.
+    pub(crate) async fn insert_json_rows(&self, target: &str, columns: usize, rows: String) -> Result<u64> {
+        match &mut *self.0.lock().await {
+            TxInner::Sqlite(t) => {
+                let values: Vec<String> = (0..columns).map(|i| format!("value ->> {i}")).collect();
+                let sql = format!("INSERT INTO {target} SELECT {} FROM json_each(?)", values.join(", "));
+                Ok(sqlx::query(AssertSqlSafe(sql)).bind(rows).execute(&mut **t).await?.rows_affected())
+            }
+            TxInner::Postgres(_) => Err(crate::StorageError::Refused("json_rows_need_sqlite")),
         }
     }
 

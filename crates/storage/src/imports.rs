@@ -10,7 +10,7 @@ use crate::db::Exec;
 use crate::error::{Result, StorageError};
 use crate::schema::{Contacts, ImportRejections, Imports, Staff};
 use crate::scope::Scope;
-use crate::{Db, json, now_ms};
+use crate::{Db, Tx, now_ms};
 use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use serde_json::json;
 use std::collections::HashMap;
@@ -284,20 +284,21 @@ pub struct BatchContext<'a> {
     pub allocation: &'a Allocation,
 }
 
-/// Commits one batch: the rows whose phone no contact has yet (nor an earlier row of the
-/// batch), handed out by `ctx.allocation`, the rejections, and the position reached, provided
-/// this worker still holds the import (its lease `ctx.held_until` unchanged); the lease moves
-/// on to `ctx.lease_until`.
-pub async fn commit_batch(
+/// Writes one batch in `tx` (a transaction of `db`'s, which may hold several batches): the
+/// rows whose phone no contact has yet (nor an earlier row of the batch), handed out by
+/// `ctx.allocation`, the rejections, and the position reached, provided this worker still
+/// holds the import (its lease `ctx.held_until` unchanged); the lease moves on to
+/// `ctx.lease_until`. [`commit_batches`] makes them count.
+pub async fn write_batch(
     db: &Db,
+    tx: &Tx,
     import: &Import,
     ctx: &BatchContext<'_>,
     rows: Vec<ValidRow>,
     mut rejections: Vec<Rejection>,
     next_row: i64,
 ) -> Result<BatchOutcome> {
-    let tx = db.begin().await?;
-    let existing = existing_phones(&tx, import.company_id, &rows).await?;
+    let existing = existing_phones(tx, import.company_id, &rows).await?;
     let mut seen = HashMap::new();
     let mut fresh = Vec::with_capacity(rows.len());
     for row in rows {
@@ -328,15 +329,9 @@ pub async fn commit_batch(
     }
     let now = now_ms();
     match db.backend() {
-        crate::Backend::Postgres => {
-            tx.copy_csv(COPY_CONTACTS, &copy_rows(import, &fresh, now)).await?;
-        }
-        crate::Backend::Sqlite => {
-            for chunk in fresh.chunks(500) {
-                insert_many(&tx, import, chunk, now).await?;
-            }
-        }
-    }
+        crate::Backend::Postgres => tx.copy_csv(CONTACT_COLUMNS, &copy_rows(import, &fresh, now)).await?,
+        crate::Backend::Sqlite => tx.insert_json_rows(CONTACT_COLUMNS, 15, json_rows(import, &fresh, now)?).await?,
+    };
     for chunk in rejections.chunks(500) {
         let mut insert = Query::insert();
         insert.into_table(ImportRejections::Table).columns([
@@ -371,14 +366,20 @@ pub async fn commit_batch(
         )
         .await?;
     if moved == 0 {
-        // Another worker took the import over; this batch is theirs to do (rolled back here).
+        // Another worker took the import over; this batch is theirs to do (rolled back by the
+        // caller dropping `tx`).
         return Err(StorageError::Refused("import_taken_over"));
     }
+    Ok(outcome)
+}
+
+/// Commits the batches written in `tx`.
+pub async fn commit_batches(db: &Db, tx: Tx) -> Result<()> {
     tx.commit().await?;
     if db.backend() == crate::Backend::Postgres {
         refresh_statistics(db).await?;
     }
-    Ok(outcome)
+    Ok(())
 }
 
 /// A bulk import outruns autovacuum, whose ANALYZE comes a minute or more later (or never,
@@ -450,9 +451,48 @@ async fn existing_phones(ex: &impl Exec, company_id: i64, rows: &[ValidRow]) -> 
     Ok(found)
 }
 
-/// The columns an imported contact fills, in the order of [`copy_rows`] and [`insert_many`].
-const COPY_CONTACTS: &str = "contacts (company_id, department_id, responsible_staff_id, name, phone, phone_typed, \
+/// The columns an imported contact fills, in the order of [`ImportedRow`].
+const CONTACT_COLUMNS: &str = "contacts (company_id, department_id, responsible_staff_id, name, phone, phone_typed, \
      wa_id, email, address, source, fields, search, import_id, created_at, updated_at)";
+
+/// One imported contact as the bulk loads take it, column by column ([`CONTACT_COLUMNS`]).
+type ImportedRow<'a> = (
+    i64,
+    i64,
+    Option<i64>,
+    &'a str,
+    &'a str,
+    &'a str,
+    String,
+    &'a str,
+    &'a str,
+    &'a str,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+);
+
+fn imported_row<'a>(import: &Import, c: &'a ContactInput, now: i64) -> ImportedRow<'a> {
+    (
+        import.company_id,
+        c.department_id,
+        c.responsible_staff_id,
+        &c.name,
+        &c.phone,
+        &c.phone_typed,
+        rapport_domain::phone::wa_id(&c.phone),
+        &c.email,
+        &c.address,
+        &c.source,
+        serde_json::to_string(&c.fields).unwrap_or_default(),
+        contacts::search_text(&c.name, &c.phone, &c.email),
+        import.id,
+        now,
+        now,
+    )
+}
 
 /// The contacts as PostgreSQL's COPY reads CSV. Every text is quoted: there an unquoted empty
 /// field means NULL, which only an absent responsible staff member is.
@@ -464,67 +504,39 @@ fn copy_rows(import: &Import, rows: &[ContactInput], now: i64) -> Vec<u8> {
     }
     let mut out = String::with_capacity(rows.len() * 256);
     for c in rows {
-        let responsible = c.responsible_staff_id.map(|id| id.to_string()).unwrap_or_default();
-        out.push_str(&format!("{},{},{responsible},", import.company_id, c.department_id));
-        for value in [
-            &c.name,
-            &c.phone,
-            &c.phone_typed,
-            &rapport_domain::phone::wa_id(&c.phone),
-            &c.email,
-            &c.address,
-            &c.source,
-        ] {
+        let (
+            company,
+            department,
+            responsible,
+            name,
+            phone,
+            typed,
+            wa_id,
+            email,
+            address,
+            source,
+            fields,
+            search,
+            import,
+            created,
+            updated,
+        ) = imported_row(import, c, now);
+        let responsible = responsible.map(|id| id.to_string()).unwrap_or_default();
+        out.push_str(&format!("{company},{department},{responsible},"));
+        for value in [name, phone, typed, &wa_id, email, address, source, &fields, &search] {
             text(&mut out, value);
         }
-        text(&mut out, &serde_json::to_string(&c.fields).unwrap_or_default());
-        text(&mut out, &contacts::search_text(&c.name, &c.phone, &c.email));
-        out.push_str(&format!("{},{now},{now}\n", import.id));
+        out.push_str(&format!("{import},{created},{updated}\n"));
     }
     out.into_bytes()
 }
 
-/// SQLite's bulk insert: multi-row `INSERT`s (on PostgreSQL, [`copy_rows`] is much faster).
-async fn insert_many(tx: &crate::Tx, import: &Import, rows: &[ContactInput], now: i64) -> Result<()> {
-    let mut insert = Query::insert();
-    insert.into_table(Contacts::Table).columns([
-        Contacts::CompanyId,
-        Contacts::DepartmentId,
-        Contacts::ResponsibleStaffId,
-        Contacts::Name,
-        Contacts::Phone,
-        Contacts::PhoneTyped,
-        Contacts::WaId,
-        Contacts::Email,
-        Contacts::Address,
-        Contacts::Source,
-        Contacts::Fields,
-        Contacts::Search,
-        Contacts::ImportId,
-        Contacts::CreatedAt,
-        Contacts::UpdatedAt,
-    ]);
-    for c in rows {
-        insert.values_panic([
-            import.company_id.into(),
-            c.department_id.into(),
-            c.responsible_staff_id.into(),
-            c.name.clone().into(),
-            c.phone.clone().into(),
-            c.phone_typed.clone().into(),
-            rapport_domain::phone::wa_id(&c.phone).into(),
-            c.email.clone().into(),
-            c.address.clone().into(),
-            c.source.clone().into(),
-            json::object(crate::Backend::Sqlite, &c.fields),
-            contacts::search_text(&c.name, &c.phone, &c.email).into(),
-            import.id.into(),
-            now.into(),
-            now.into(),
-        ]);
-    }
-    tx.run(&insert).await?;
-    Ok(())
+/// The contacts as SQLite's bulk load reads them: a JSON array of rows, each an array of
+/// the column values. One parameter per batch: binding each value separately (thousands per
+/// statement) cost as much time as the inserts themselves.
+fn json_rows(import: &Import, rows: &[ContactInput], now: i64) -> Result<String> {
+    let rows: Vec<ImportedRow> = rows.iter().map(|c| imported_row(import, c, now)).collect();
+    serde_json::to_string(&rows).map_err(|e| StorageError::Database(sqlx::Error::Encode(Box::new(e))))
 }
 
 /// Ends an import: `done`, or `failed` with the reason (an unreadable file).
