@@ -93,6 +93,10 @@ pub fn start_reminders(db: Db, live: Live) {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(REMINDER_TICK).await;
+            // A closed database ends the worker (tests and benches close theirs).
+            if db.is_closed() {
+                return;
+            }
             let due = match notifications::fire_due(&db, now_ms()).await {
                 Ok(due) => due,
                 Err(e) => {

@@ -13,8 +13,12 @@ pub fn start(db: Db) {
         return;
     }
     tokio::spawn(async move {
-        while !db.is_closed() {
+        loop {
             tokio::time::sleep(TICK).await;
+            // A closed database ends the worker (tests and benches close theirs).
+            if db.is_closed() {
+                return;
+            }
             loop {
                 match rapport_storage::search::index_pending(&db).await {
                     Ok(0) => break,
