@@ -237,11 +237,12 @@ impl Tx {
     }
 
     /// SQLite's bulk load: `INSERT INTO {target}` every element of `rows`, a JSON array of
-    /// arrays of `columns` values each. `target` is a table and column list written in this
-    /// crate, never input.
-    pub(crate) async fn insert_json_rows(&self, target: &str, columns: usize, rows: String) -> Result<u64> {
+    /// arrays with one value per column of `target`, in its order. `target` is a table and
+    /// column list (`contacts (a, b, …)`) written in this crate, never input.
+    pub(crate) async fn insert_json_rows(&self, target: &str, rows: String) -> Result<u64> {
         match &mut *self.0.lock().await {
             TxInner::Sqlite(t) => {
+                let columns = target.matches(',').count() + 1;
                 let values: Vec<String> = (0..columns).map(|i| format!("value ->> {i}")).collect();
                 let sql = format!("INSERT INTO {target} SELECT {} FROM json_each(?)", values.join(", "));
                 Ok(sqlx::query(AssertSqlSafe(sql)).bind(rows).execute(&mut **t).await?.rows_affected())

@@ -330,7 +330,7 @@ pub async fn write_batch(
     let now = now_ms();
     match db.backend() {
         crate::Backend::Postgres => tx.copy_csv(CONTACT_COLUMNS, &copy_rows(import, &fresh, now)).await?,
-        crate::Backend::Sqlite => tx.insert_json_rows(CONTACT_COLUMNS, 15, json_rows(import, &fresh, now)?).await?,
+        crate::Backend::Sqlite => tx.insert_json_rows(CONTACT_COLUMNS, json_rows(import, &fresh, now)?).await?,
     };
     for chunk in rejections.chunks(500) {
         let mut insert = Query::insert();
