@@ -442,3 +442,80 @@ async fn the_filter_sql_answers_what_the_reference_filter_answers() {
         assert!(telling >= 40, "only {telling} of 160 filters selected some but not all contacts");
     }
 }
+
+/// An import writes several batches in one transaction on SQLite: what a batch writes counts
+/// for the next one (duplicates, the turn of the staff, the lease), and nothing counts until
+/// the commit — a worker that stops mid-transaction leaves the import to resume where the last
+/// commit ended.
+#[tokio::test]
+async fn import_batches_in_one_transaction_see_each_other_and_count_only_when_committed() {
+    use rapport_storage::imports::{self, Allocation, BatchContext, Plan, ValidRow};
+    for db in testing::all_backends().await {
+        let c = company(&db, &account(&db, "batches")).await;
+        let a = member(&db, &c, c.root, &account(&db, "batches-a"), &[]).await;
+        let b = member(&db, &c, c.root, &account(&db, "batches-b"), &[]).await;
+        let mapping = vec![Some("name".to_string()), Some("phone".to_string())];
+        let created = imports::create(&db, &c.scope, "f.csv", "f.csv", &mapping, 4).await.unwrap();
+        let plan = Plan { mapping, staff_ids: vec![a, b], department_id: None, source: "import".into() };
+        imports::start(&db, &c.scope, &c.actor, created.id, plan).await.unwrap();
+        let import = imports::claim(&db, rapport_storage::now_ms() + 60_000).await.unwrap().unwrap();
+        let allocation = Allocation {
+            staff_ids: vec![a, b],
+            departments: imports::departments_of(&db, import.company_id, &[a, b]).await.unwrap(),
+            department_id: None,
+            fallback_department: c.root,
+        };
+        let row = |n: i64, name: &str, phone: &str| ValidRow {
+            row_number: n,
+            cells: vec![name.into(), phone.into()],
+            contact: input(name, phone, 0, None),
+        };
+        let batches = || {
+            vec![
+                (vec![row(2, "An", "+84901000001"), row(3, "Bình", "+84901000002")], 4),
+                (vec![row(4, "An again", "+84901000001"), row(5, "Chi", "+84901000003")], 6),
+            ]
+        };
+        let write_all = |held: i64| {
+            let (db, import, allocation) = (&db, &import, &allocation);
+            async move {
+                let tx = db.begin().await.unwrap();
+                let mut outcomes = Vec::new();
+                let mut held = held;
+                for (rows, next_row) in batches() {
+                    let lease = held + 1;
+                    let ctx = BatchContext { held_until: held, lease_until: lease, phone_column: "Phone", allocation };
+                    outcomes.push(imports::write_batch(db, &tx, import, &ctx, rows, vec![], next_row).await.unwrap());
+                    held = lease;
+                }
+                (tx, outcomes)
+            }
+        };
+        let held = import.locked_until.unwrap();
+        let all = ListQuery { limit: 10, ..ListQuery::default() };
+
+        // Stopped before the commit: nothing happened.
+        let (tx, _) = write_all(held).await;
+        drop(tx);
+        let after = imports::get(&db, &c.scope, import.id).await.unwrap();
+        assert_eq!((after.next_row, after.imported, after.rejected), (import.next_row, 0, 0));
+        assert!(contacts::list(&db, &c.scope, &all).await.unwrap().items.is_empty());
+
+        // Committed: the second batch saw the first batch's contacts and the staff's turn.
+        let (tx, outcomes) = write_all(held).await;
+        imports::commit_batches(&db, tx).await.unwrap();
+        let counts: Vec<(i64, i64)> = outcomes.iter().map(|o| (o.imported, o.rejected)).collect();
+        assert_eq!(counts, [(2, 0), (1, 1)]);
+        let after = imports::get(&db, &c.scope, import.id).await.unwrap();
+        assert_eq!((after.next_row, after.imported, after.rejected), (6, 3, 1));
+        let mut listed = contacts::list(&db, &c.scope, &all).await.unwrap().items;
+        listed.sort_by_key(|contact| contact.phone.clone());
+        let placed: Vec<(&str, Option<i64>)> =
+            listed.iter().map(|contact| (contact.name.as_str(), contact.responsible_staff_id)).collect();
+        assert_eq!(placed, [("An", Some(a)), ("Bình", Some(b)), ("Chi", Some(a))]);
+        let rejected = imports::rejections(&db, &c.scope, import.id).await.unwrap();
+        assert_eq!(rejected.len(), 1);
+        assert_eq!((rejected[0].row_number, rejected[0].column_name.as_str()), (4, "Phone"));
+        assert!(rejected[0].reason.starts_with("duplicate: contact #"), "{}", rejected[0].reason);
+    }
+}
