@@ -528,3 +528,59 @@ pub async fn field_values(db: &Db, company_id: i64, id: i64) -> Result<Map<Strin
         .await?;
     Ok(serde_json::from_str(&text).unwrap_or_default())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::audit::Actor;
+    use crate::db::execute_generated;
+    use crate::departments::{self, NewDepartment};
+    use crate::staff::{self, NewStaff};
+    use crate::{Scope, companies, testing};
+
+    /// On PostgreSQL triggers stand in for the foreign keys of contacts (a bulk load is checked
+    /// once per statement); both backends refuse the same writes.
+    #[tokio::test]
+    async fn the_database_refuses_contacts_naming_what_does_not_exist_and_keeps_what_they_name() {
+        for db in testing::all_backends().await {
+            let admin = companies::NewAdmin { account: "admin", name: "Admin", password_hash: "x" };
+            let created = companies::create(&db, "Acme", admin).await.unwrap();
+            let company = created.company_id;
+            let root = departments::get_unscoped(&db, company, created.root_department_id).await.unwrap();
+            let scope = Scope::operator(company, root.id, &root.path);
+            let actor = Actor { company_id: company, staff_id: Some(created.admin_id), source: "test".into() };
+            let new_department = NewDepartment { parent_id: root.id, name: "Sales", introduction: "" };
+            let sales = departments::create(&db, &scope, &actor, new_department).await.unwrap().id;
+            let new_staff = NewStaff {
+                department_id: root.id,
+                account: "rep",
+                name: "Rep",
+                nickname: "",
+                notes: "",
+                password_hash: "x",
+            };
+            let rep = staff::create(&db, &scope, &actor, new_staff).await.unwrap().id;
+            let insert = |department: i64, staff: i64| {
+                format!(
+                    "INSERT INTO contacts (company_id, department_id, responsible_staff_id, name, source, created_at) \
+                     VALUES ({company}, {department}, {staff}, 'An', 'test', 0)"
+                )
+            };
+            let run = |sql: String| {
+                let db = &db;
+                async move { execute_generated(db, &sql).await }
+            };
+
+            assert!(run(insert(sales + 1000, rep)).await.is_err(), "a department that does not exist");
+            assert!(run(insert(sales, rep + 1000)).await.is_err(), "a staff member who does not exist");
+            assert_eq!(run(insert(sales, rep)).await.unwrap(), 1);
+            let moved = format!("UPDATE contacts SET department_id = {} WHERE company_id = {company}", sales + 1000);
+            assert!(run(moved).await.is_err(), "moved to a department that does not exist");
+            assert!(run(format!("DELETE FROM departments WHERE id = {sales}")).await.is_err());
+            assert!(run(format!("DELETE FROM staff WHERE id = {rep}")).await.is_err());
+
+            // Once no contact names them, they go.
+            run(format!("DELETE FROM contacts WHERE company_id = {company}")).await.unwrap();
+            assert_eq!(run(format!("DELETE FROM departments WHERE id = {sales}")).await.unwrap(), 1);
+        }
+    }
+}
