@@ -119,8 +119,14 @@ pub async fn run(db: &Db, files: &Path, import: Import) -> Result<BatchOutcome, 
         department_id: import.department_id,
         fallback_department: scope.viewer.department_id,
     };
-    let reader =
-        RowReader { catalogue, mapping: import.mapping(), source: import.source.clone(), from_row: import.next_row };
+    let reader = RowReader {
+        catalogue,
+        mapping: import.mapping(),
+        source: import.source.clone(),
+        from_row: import.next_row,
+        backend: db.backend(),
+        import_id: import.id,
+    };
     let (tx, mut batches) = mpsc::channel::<Result<Batch, String>>(2);
     let path = files.join(&import.path);
     let reading = tokio::task::spawn_blocking(move || reader.read(&path, &tx));
@@ -197,12 +203,15 @@ async fn operator_scope(db: &Db, company_id: i64) -> Result<Scope, StorageError>
     Ok(Scope::operator(company_id, root.id, &root.path))
 }
 
-/// Reads and checks rows on a blocking thread.
+/// Reads, checks and encodes rows on a blocking thread.
 struct RowReader {
     catalogue: Catalogue,
     mapping: Vec<Option<String>>,
     source: String,
     from_row: i64,
+    /// Whose bulk load the rows are encoded for.
+    backend: Backend,
+    import_id: i64,
 }
 
 impl RowReader {
@@ -237,7 +246,9 @@ impl RowReader {
             }
             batch.next_row = number + 1;
             match self.check(&row.cells, &usable) {
-                Ok(contact) => batch.rows.push(ValidRow { row_number: number, cells: row.cells, contact }),
+                Ok(contact) => {
+                    batch.rows.push(ValidRow::new(self.backend, self.import_id, number, row.cells, &contact))
+                }
                 Err(e) => batch.rejections.push(Rejection {
                     row_number: number,
                     column_name: self.column_of(&e.key, &headers),

@@ -10,10 +10,12 @@ use crate::db::Exec;
 use crate::error::{Result, StorageError};
 use crate::schema::{Contacts, ImportRejections, Imports, Staff};
 use crate::scope::Scope;
-use crate::{Db, Tx, now_ms};
+use crate::{Backend, Db, Tx, now_ms};
 use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::fmt::Write;
 
 pub const STATUS_MAPPING: &str = "mapping";
 pub const STATUS_QUEUED: &str = "queued";
@@ -236,11 +238,73 @@ pub struct Rejection {
     pub cells: String,
 }
 
-/// A row ready to store, with its spreadsheet row number and cells (in case it turns out a duplicate).
+/// A row ready to store: its spreadsheet row number and cells (in case it turns out a
+/// duplicate), its phone, and its columns encoded for the bulk load but for its placement
+/// (which the batch settles). Encoding on the reading thread keeps that work off the writer,
+/// which waits for the database in between.
 pub struct ValidRow {
     pub row_number: i64,
     pub cells: Vec<String>,
-    pub contact: ContactInput,
+    phone: String,
+    encoded: String,
+}
+
+impl ValidRow {
+    pub fn new(backend: Backend, import_id: i64, row_number: i64, cells: Vec<String>, c: &ContactInput) -> ValidRow {
+        let wa_id = rapport_domain::phone::wa_id(&c.phone);
+        let fields = serde_json::to_string(&c.fields).unwrap_or_default();
+        let search = contacts::search_text(&c.name, &c.phone, &c.email);
+        let texts = [&c.name, &c.phone, &c.phone_typed, &wa_id, &c.email, &c.address, &c.source, &fields, &search];
+        let now = now_ms();
+        let encoded = match backend {
+            Backend::Postgres => csv_tail(&texts, [import_id, now, now]),
+            Backend::Sqlite => json_tail(&texts, [import_id, now, now]),
+        };
+        ValidRow { row_number, cells, phone: c.phone.clone(), encoded }
+    }
+}
+
+/// The columns an imported contact fills: its placement, then what [`ValidRow::new`] encodes.
+const CONTACT_COLUMNS: &str = "contacts (company_id, department_id, responsible_staff_id, name, phone, phone_typed, \
+     wa_id, email, address, source, fields, search, import_id, created_at, updated_at)";
+
+/// The end of a CSV line for PostgreSQL's COPY. Every text is quoted: there an unquoted empty
+/// field means NULL, which only an absent responsible staff member is.
+fn csv_tail(texts: &[&String], numbers: [i64; 3]) -> String {
+    let mut out = String::with_capacity(texts.iter().map(|t| t.len() + 3).sum::<usize>() + 48);
+    for text in texts {
+        out.push('"');
+        if text.contains('"') {
+            out.push_str(&text.replace('"', "\"\""));
+        } else {
+            out.push_str(text);
+        }
+        out.push_str("\",");
+    }
+    let [a, b, c] = numbers;
+    let _ = writeln!(out, "{a},{b},{c}");
+    out
+}
+
+/// The end of a JSON array (without its `[`) for SQLite's `json_each`.
+fn json_tail(texts: &[&String], numbers: [i64; 3]) -> String {
+    let mut values: Vec<Value> = texts.iter().map(|t| Value::from(t.as_str())).collect();
+    values.extend(numbers.map(Value::from));
+    let mut out = Value::Array(values).to_string();
+    out.remove(0);
+    out
+}
+
+/// A placed row as its bulk load reads it, appended to `out`.
+fn append_placed(out: &mut String, backend: Backend, company_id: i64, placement: (Option<i64>, i64), row: &str) {
+    let (staff, department) = placement;
+    let _ = match (backend, staff) {
+        (Backend::Postgres, Some(staff)) => write!(out, "{company_id},{department},{staff},"),
+        (Backend::Postgres, None) => write!(out, "{company_id},{department},,"),
+        (Backend::Sqlite, Some(staff)) => write!(out, "[{company_id},{department},{staff},"),
+        (Backend::Sqlite, None) => write!(out, "[{company_id},{department},null,"),
+    };
+    out.push_str(row);
 }
 
 /// What a batch did.
@@ -298,24 +362,23 @@ pub async fn write_batch(
     mut rejections: Vec<Rejection>,
     next_row: i64,
 ) -> Result<BatchOutcome> {
-    let existing = existing_phones(tx, import.company_id, &rows).await?;
-    let mut seen = HashMap::new();
-    let mut fresh = Vec::with_capacity(rows.len());
-    for row in rows {
-        let earlier = existing.get(&row.contact.phone).cloned().or_else(|| seen.get(&row.contact.phone).cloned());
-        match earlier {
-            Some(reason) => rejections.push(Rejection {
-                row_number: row.row_number,
-                column_name: ctx.phone_column.to_string(),
-                reason,
-                cells: serde_json::to_string(&row.cells).unwrap_or_default(),
-            }),
-            None => {
-                seen.insert(row.contact.phone.clone(), DuplicateOf::Row(row.row_number).reason());
-                fresh.push(row.contact);
-            }
-        }
-    }
+    let backend = db.backend();
+    let existing = existing_phones(tx, backend, import.company_id, &rows).await?;
+    let mut first_with: HashMap<&str, i64> = HashMap::with_capacity(rows.len());
+    let duplicates: Vec<Option<DuplicateOf>> = rows
+        .iter()
+        .map(|row| match existing.get(&row.phone) {
+            Some(id) => Some(DuplicateOf::Contact(*id)),
+            None => match first_with.entry(&row.phone) {
+                Entry::Occupied(first) => Some(DuplicateOf::Row(*first.get())),
+                Entry::Vacant(slot) => {
+                    slot.insert(row.row_number);
+                    None
+                }
+            },
+        })
+        .collect();
+    drop(first_with);
     let (imported_before,): (i64,) = tx
         .one(
             Query::select()
@@ -324,14 +387,39 @@ pub async fn write_batch(
                 .and_where(Expr::col(Imports::Id).eq(import.id)),
         )
         .await?;
-    for (nth, contact) in (imported_before..).zip(fresh.iter_mut()) {
-        (contact.responsible_staff_id, contact.department_id) = ctx.allocation.place(nth);
+    let mut load = String::with_capacity(rows.iter().map(|r| r.encoded.len() + 32).sum());
+    let mut imported = 0;
+    for (row, duplicate) in rows.into_iter().zip(duplicates) {
+        if let Some(earlier) = duplicate {
+            rejections.push(Rejection {
+                row_number: row.row_number,
+                column_name: ctx.phone_column.to_string(),
+                reason: earlier.reason(),
+                cells: serde_json::to_string(&row.cells).unwrap_or_default(),
+            });
+            continue;
+        }
+        if backend == Backend::Sqlite {
+            load.push(if imported == 0 { '[' } else { ',' });
+        }
+        append_placed(
+            &mut load,
+            backend,
+            import.company_id,
+            ctx.allocation.place(imported_before + imported),
+            &row.encoded,
+        );
+        imported += 1;
     }
-    let now = now_ms();
-    match db.backend() {
-        crate::Backend::Postgres => tx.copy_csv(CONTACT_COLUMNS, &copy_rows(import, &fresh, now)).await?,
-        crate::Backend::Sqlite => tx.insert_json_rows(CONTACT_COLUMNS, json_rows(import, &fresh, now)?).await?,
-    };
+    if imported > 0 {
+        match backend {
+            Backend::Postgres => tx.copy_csv(CONTACT_COLUMNS, load.as_bytes()).await?,
+            Backend::Sqlite => {
+                load.push(']');
+                tx.insert_json_rows(CONTACT_COLUMNS, load).await?
+            }
+        };
+    }
     for chunk in rejections.chunks(500) {
         let mut insert = Query::insert();
         insert.into_table(ImportRejections::Table).columns([
@@ -352,7 +440,7 @@ pub async fn write_batch(
         }
         tx.run(&insert).await?;
     }
-    let outcome = BatchOutcome { imported: fresh.len() as i64, rejected: rejections.len() as i64 };
+    let outcome = BatchOutcome { imported, rejected: rejections.len() as i64 };
     let moved = tx
         .run(
             Query::update()
@@ -375,6 +463,12 @@ pub async fn write_batch(
 
 /// Commits the batches written in `tx`.
 pub async fn commit_batches(db: &Db, tx: Tx) -> Result<()> {
+    if db.backend() == Backend::Postgres {
+        // Without waiting for the log to reach the disk: a crash may lose the last batches
+        // committed, but with the position they reached (it is in the same transaction), so the
+        // import resumes before them. A batch's log is megabytes; the next batch need not wait.
+        crate::db::execute_generated(&tx, "SET LOCAL synchronous_commit TO off").await?;
+    }
     tx.commit().await?;
     if db.backend() == crate::Backend::Postgres {
         refresh_statistics(db).await?;
@@ -417,126 +511,41 @@ impl DuplicateOf {
 }
 
 /// Of the batch's phones, those a contact of the company has already (by phone or WhatsApp id).
-async fn existing_phones(ex: &impl Exec, company_id: i64, rows: &[ValidRow]) -> Result<HashMap<String, String>> {
-    let phones: Vec<String> = rows.iter().map(|r| r.contact.phone.clone()).collect();
+/// Answers each phone's contact id.
+async fn existing_phones(
+    tx: &Tx,
+    backend: Backend,
+    company_id: i64,
+    rows: &[ValidRow],
+) -> Result<HashMap<String, i64>> {
+    let phones: Vec<String> = rows.iter().map(|r| r.phone.clone()).collect();
     let wa_ids: Vec<String> = phones.iter().map(|p| rapport_domain::phone::wa_id(p)).collect();
+    // Two lookups, each on its unique index. As one `phone IN (…) OR wa_id IN (…)`, SQLite
+    // without statistics (a fresh table: the first big import) read the whole company's
+    // contacts once per batch; and the partial index `contacts_phone` serves only a query
+    // that says `phone <> ''` literally (true of every E.164 number), not as a bound value.
+    let lookup = || {
+        Query::select()
+            .columns([Contacts::Id, Contacts::Phone, Contacts::WaId])
+            .from(Contacts::Table)
+            .and_where(Expr::col(Contacts::CompanyId).eq(company_id))
+            .to_owned()
+    };
+    let by_phone = lookup()
+        .and_where(crate::json::one_of(backend, Contacts::Phone, &phones))
+        .and_where(Expr::col(Contacts::Phone).ne(Expr::cust("''")))
+        .to_owned();
+    let by_wa_id = lookup().and_where(crate::json::one_of(backend, Contacts::WaId, &wa_ids)).to_owned();
+    let mut hits: Vec<(i64, String, Option<String>)> = tx.all(&by_phone).await?;
+    hits.extend(tx.all::<(i64, String, Option<String>)>(&by_wa_id).await?);
     let mut found = HashMap::new();
-    for (phones, wa_ids) in phones.chunks(400).zip(wa_ids.chunks(400)) {
-        // Two lookups, each on its unique index. As one `phone IN (…) OR wa_id IN (…)`, SQLite
-        // without statistics (a fresh table: the first big import) read the whole company's
-        // contacts once per batch; and the partial index `contacts_phone` serves only a query
-        // that says `phone <> ''` literally (true of every E.164 number), not as a bound value.
-        let lookup = || {
-            Query::select()
-                .columns([Contacts::Id, Contacts::Phone, Contacts::WaId])
-                .from(Contacts::Table)
-                .and_where(Expr::col(Contacts::CompanyId).eq(company_id))
-                .to_owned()
-        };
-        let by_phone = lookup()
-            .and_where(Expr::col(Contacts::Phone).is_in(phones.to_vec()))
-            .and_where(Expr::col(Contacts::Phone).ne(Expr::cust("''")))
-            .to_owned();
-        let by_wa_id = lookup().and_where(Expr::col(Contacts::WaId).is_in(wa_ids.to_vec())).to_owned();
-        let mut hits: Vec<(i64, String, Option<String>)> = ex.all(&by_phone).await?;
-        hits.extend(ex.all::<(i64, String, Option<String>)>(&by_wa_id).await?);
-        for (id, phone, wa_id) in hits {
-            let reason = DuplicateOf::Contact(id).reason();
-            if let Some(wa_id) = wa_id {
-                found.insert(format!("+{wa_id}"), reason.clone());
-            }
-            found.insert(phone, reason);
+    for (id, phone, wa_id) in hits {
+        if let Some(wa_id) = wa_id {
+            found.insert(format!("+{wa_id}"), id);
         }
+        found.insert(phone, id);
     }
     Ok(found)
-}
-
-/// The columns an imported contact fills, in the order of [`ImportedRow`].
-const CONTACT_COLUMNS: &str = "contacts (company_id, department_id, responsible_staff_id, name, phone, phone_typed, \
-     wa_id, email, address, source, fields, search, import_id, created_at, updated_at)";
-
-/// One imported contact as the bulk loads take it, column by column ([`CONTACT_COLUMNS`]).
-type ImportedRow<'a> = (
-    i64,
-    i64,
-    Option<i64>,
-    &'a str,
-    &'a str,
-    &'a str,
-    String,
-    &'a str,
-    &'a str,
-    &'a str,
-    String,
-    String,
-    i64,
-    i64,
-    i64,
-);
-
-fn imported_row<'a>(import: &Import, c: &'a ContactInput, now: i64) -> ImportedRow<'a> {
-    (
-        import.company_id,
-        c.department_id,
-        c.responsible_staff_id,
-        &c.name,
-        &c.phone,
-        &c.phone_typed,
-        rapport_domain::phone::wa_id(&c.phone),
-        &c.email,
-        &c.address,
-        &c.source,
-        serde_json::to_string(&c.fields).unwrap_or_default(),
-        contacts::search_text(&c.name, &c.phone, &c.email),
-        import.id,
-        now,
-        now,
-    )
-}
-
-/// The contacts as PostgreSQL's COPY reads CSV. Every text is quoted: there an unquoted empty
-/// field means NULL, which only an absent responsible staff member is.
-fn copy_rows(import: &Import, rows: &[ContactInput], now: i64) -> Vec<u8> {
-    fn text(out: &mut String, value: &str) {
-        out.push('"');
-        out.push_str(&value.replace('"', "\"\""));
-        out.push_str("\",");
-    }
-    let mut out = String::with_capacity(rows.len() * 256);
-    for c in rows {
-        let (
-            company,
-            department,
-            responsible,
-            name,
-            phone,
-            typed,
-            wa_id,
-            email,
-            address,
-            source,
-            fields,
-            search,
-            import,
-            created,
-            updated,
-        ) = imported_row(import, c, now);
-        let responsible = responsible.map(|id| id.to_string()).unwrap_or_default();
-        out.push_str(&format!("{company},{department},{responsible},"));
-        for value in [name, phone, typed, &wa_id, email, address, source, &fields, &search] {
-            text(&mut out, value);
-        }
-        out.push_str(&format!("{import},{created},{updated}\n"));
-    }
-    out.into_bytes()
-}
-
-/// The contacts as SQLite's bulk load reads them: a JSON array of rows, each an array of
-/// the column values. One parameter per batch: binding each value separately (thousands per
-/// statement) cost as much time as the inserts themselves.
-fn json_rows(import: &Import, rows: &[ContactInput], now: i64) -> Result<String> {
-    let rows: Vec<ImportedRow> = rows.iter().map(|c| imported_row(import, c, now)).collect();
-    serde_json::to_string(&rows).map_err(|e| StorageError::Database(sqlx::Error::Encode(Box::new(e))))
 }
 
 /// Ends an import: `done`, or `failed` with the reason (an unreadable file).

@@ -465,10 +465,8 @@ async fn import_batches_in_one_transaction_see_each_other_and_count_only_when_co
             department_id: None,
             fallback_department: c.root,
         };
-        let row = |n: i64, name: &str, phone: &str| ValidRow {
-            row_number: n,
-            cells: vec![name.into(), phone.into()],
-            contact: input(name, phone, 0, None),
+        let row = |n: i64, name: &str, phone: &str| {
+            ValidRow::new(db.backend(), import.id, n, vec![name.into(), phone.into()], &input(name, phone, 0, None))
         };
         let batches = || {
             vec![
