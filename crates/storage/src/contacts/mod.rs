@@ -42,7 +42,9 @@ pub struct Contact {
     pub deleted_at: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
+/// A contact as a query reads it, with the columns in [`select_keyed`]'s order (a SQLite list
+/// page reads them as JSON arrays, in that order: see `list::page_rows`).
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct ContactRow {
     id: i64,
     name: String,
