@@ -177,6 +177,9 @@ pub async fn run(db: &Db, files: &Path, import: Import) -> Result<BatchOutcome, 
         imports::commit_batches(&writer, tx).await?;
     }
     let _ = reading.await;
+    if total.imported > 0 {
+        imports::analyze_imported(db).await?;
+    }
     let (status, reason) = match failure {
         Some(reason) => (imports::STATUS_FAILED, Some(reason)),
         None => (imports::STATUS_DONE, None),

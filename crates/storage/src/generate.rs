@@ -130,11 +130,3 @@ fn case_text(texts: &[&str], index: &str) -> String {
         texts.iter().enumerate().map(|(i, t)| format!(" WHEN {i} THEN '{}'", t.replace('\'', "''"))).collect();
     format!("CASE {index}{arms} END")
 }
-
-/// Fresh planner statistics for the contacts table after a bulk load (an import of a million
-/// rows), as PostgreSQL's autovacuum would gather them a little later: the list's filters and
-/// the quick search are planned with the table's real contents.
-pub async fn analyze_contacts(db: &Db) -> Result<()> {
-    crate::db::execute_generated(db, "ANALYZE contacts").await?;
-    Ok(())
-}
