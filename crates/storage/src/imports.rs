@@ -254,7 +254,7 @@ impl ValidRow {
         let wa_id = rapport_domain::phone::wa_id(&c.phone);
         let fields = serde_json::to_string(&c.fields).unwrap_or_default();
         let search = contacts::search_text(&c.name, &c.phone, &c.email);
-        let texts = [&c.name, &c.phone, &c.phone_typed, &wa_id, &c.email, &c.address, &c.source, &fields, &search];
+        let texts = [&*c.name, &c.phone, &c.phone_typed, &wa_id, &c.email, &c.address, &c.source, &fields, &search];
         let now = now_ms();
         let encoded = match backend {
             Backend::Postgres => csv_tail(&texts, [import_id, now, now]),
@@ -270,7 +270,7 @@ const CONTACT_COLUMNS: &str = "contacts (company_id, department_id, responsible_
 
 /// The end of a CSV line for PostgreSQL's COPY. Every text is quoted: there an unquoted empty
 /// field means NULL, which only an absent responsible staff member is.
-fn csv_tail(texts: &[&String], numbers: [i64; 3]) -> String {
+fn csv_tail(texts: &[&str], numbers: [i64; 3]) -> String {
     let mut out = String::with_capacity(texts.iter().map(|t| t.len() + 3).sum::<usize>() + 48);
     for text in texts {
         out.push('"');
@@ -287,24 +287,59 @@ fn csv_tail(texts: &[&String], numbers: [i64; 3]) -> String {
 }
 
 /// The end of a JSON array (without its `[`) for SQLite's `json_each`.
-fn json_tail(texts: &[&String], numbers: [i64; 3]) -> String {
-    let mut values: Vec<Value> = texts.iter().map(|t| Value::from(t.as_str())).collect();
+fn json_tail(texts: &[&str], numbers: [i64; 3]) -> String {
+    let mut values: Vec<Value> = texts.iter().map(|t| Value::from(*t)).collect();
     values.extend(numbers.map(Value::from));
     let mut out = Value::Array(values).to_string();
     out.remove(0);
     out
 }
 
-/// A placed row as its bulk load reads it, appended to `out`.
-fn append_placed(out: &mut String, backend: Backend, company_id: i64, placement: (Option<i64>, i64), row: &str) {
-    let (staff, department) = placement;
-    let _ = match (backend, staff) {
-        (Backend::Postgres, Some(staff)) => write!(out, "{company_id},{department},{staff},"),
-        (Backend::Postgres, None) => write!(out, "{company_id},{department},,"),
-        (Backend::Sqlite, Some(staff)) => write!(out, "[{company_id},{department},{staff},"),
-        (Backend::Sqlite, None) => write!(out, "[{company_id},{department},null,"),
-    };
-    out.push_str(row);
+/// A batch's bulk load as it is built: CSV lines for PostgreSQL's COPY, or one JSON array of
+/// rows for SQLite's `json_each`, each row its placement followed by its [`ValidRow`] encoding.
+struct Load {
+    backend: Backend,
+    company_id: i64,
+    text: String,
+    rows: i64,
+}
+
+impl Load {
+    fn new(backend: Backend, company_id: i64, capacity: usize) -> Load {
+        Load { backend, company_id, text: String::with_capacity(capacity), rows: 0 }
+    }
+
+    fn push(&mut self, (staff, department): (Option<i64>, i64), row: &ValidRow) {
+        let (out, company_id) = (&mut self.text, self.company_id);
+        let _ = match (self.backend, staff) {
+            (Backend::Postgres, Some(staff)) => write!(out, "{company_id},{department},{staff},"),
+            (Backend::Postgres, None) => write!(out, "{company_id},{department},,"),
+            (Backend::Sqlite, staff) => {
+                out.push(if self.rows == 0 { '[' } else { ',' });
+                match staff {
+                    Some(staff) => write!(out, "[{company_id},{department},{staff},"),
+                    None => write!(out, "[{company_id},{department},null,"),
+                }
+            }
+        };
+        out.push_str(&row.encoded);
+        self.rows += 1;
+    }
+
+    /// Inserts the rows pushed, in `tx`.
+    async fn run(mut self, tx: &Tx) -> Result<()> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        match self.backend {
+            Backend::Postgres => tx.copy_csv(CONTACT_COLUMNS, self.text.as_bytes()).await?,
+            Backend::Sqlite => {
+                self.text.push(']');
+                tx.insert_json_rows(CONTACT_COLUMNS, self.text).await?
+            }
+        };
+        Ok(())
+    }
 }
 
 /// What a batch did.
@@ -387,39 +422,21 @@ pub async fn write_batch(
                 .and_where(Expr::col(Imports::Id).eq(import.id)),
         )
         .await?;
-    let mut load = String::with_capacity(rows.iter().map(|r| r.encoded.len() + 32).sum());
-    let mut imported = 0;
+    let capacity = rows.iter().map(|r| r.encoded.len() + 32).sum();
+    let mut load = Load::new(backend, import.company_id, capacity);
     for (row, duplicate) in rows.into_iter().zip(duplicates) {
-        if let Some(earlier) = duplicate {
-            rejections.push(Rejection {
+        match duplicate {
+            Some(earlier) => rejections.push(Rejection {
                 row_number: row.row_number,
                 column_name: ctx.phone_column.to_string(),
                 reason: earlier.reason(),
                 cells: serde_json::to_string(&row.cells).unwrap_or_default(),
-            });
-            continue;
+            }),
+            None => load.push(ctx.allocation.place(imported_before + load.rows), &row),
         }
-        if backend == Backend::Sqlite {
-            load.push(if imported == 0 { '[' } else { ',' });
-        }
-        append_placed(
-            &mut load,
-            backend,
-            import.company_id,
-            ctx.allocation.place(imported_before + imported),
-            &row.encoded,
-        );
-        imported += 1;
     }
-    if imported > 0 {
-        match backend {
-            Backend::Postgres => tx.copy_csv(CONTACT_COLUMNS, load.as_bytes()).await?,
-            Backend::Sqlite => {
-                load.push(']');
-                tx.insert_json_rows(CONTACT_COLUMNS, load).await?
-            }
-        };
-    }
+    let imported = load.rows;
+    load.run(tx).await?;
     for chunk in rejections.chunks(500) {
         let mut insert = Query::insert();
         insert.into_table(ImportRejections::Table).columns([
@@ -470,7 +487,7 @@ pub async fn commit_batches(db: &Db, tx: Tx) -> Result<()> {
         crate::db::execute_generated(&tx, "SET LOCAL synchronous_commit TO off").await?;
     }
     tx.commit().await?;
-    if db.backend() == crate::Backend::Postgres {
+    if db.backend() == Backend::Postgres {
         refresh_statistics(db).await?;
     }
     Ok(())
@@ -535,10 +552,8 @@ async fn existing_phones(
 ) -> Result<HashMap<String, i64>> {
     let phones: Vec<String> = rows.iter().map(|r| r.phone.clone()).collect();
     let wa_ids: Vec<String> = phones.iter().map(|p| rapport_domain::phone::wa_id(p)).collect();
-    // Two lookups, each on its unique index. As one `phone IN (…) OR wa_id IN (…)`, SQLite
-    // without statistics (a fresh table: the first big import) read the whole company's
-    // contacts once per batch; and the partial index `contacts_phone` serves only a query
-    // that says `phone <> ''` literally (true of every E.164 number), not as a bound value.
+    // Two lookups, each on its unique index, as in `contacts::duplicate_of` (one with an OR
+    // read the whole company's contacts once per batch on SQLite without statistics).
     let lookup = || {
         Query::select()
             .columns([Contacts::Id, Contacts::Phone, Contacts::WaId])
@@ -608,4 +623,42 @@ pub async fn departments_of(db: &Db, company_id: i64, staff_ids: &[i64]) -> Resu
         )
         .await?;
     Ok(rows.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A row with only its encoding (what a load reads).
+    fn encoded(encoded: String) -> ValidRow {
+        ValidRow { row_number: 2, cells: vec![], phone: String::new(), encoded }
+    }
+
+    #[test]
+    fn csv_quotes_every_text_and_doubles_its_quotes() {
+        let line = csv_tail(&["Anh \"Tí\", Nguyễn", "", "line\nbreak"], [7, 100, 200]);
+        assert_eq!(line, "\"Anh \"\"Tí\"\", Nguyễn\",\"\",\"line\nbreak\",7,100,200\n");
+    }
+
+    #[test]
+    fn a_sqlite_load_is_one_json_array_of_placed_rows() {
+        let mut load = Load::new(Backend::Sqlite, 1, 0);
+        load.push((Some(5), 3), &encoded(json_tail(&["Anh \"Tí\"", "+84911234567"], [7, 1, 1])));
+        load.push((None, 4), &encoded(json_tail(&["Bình", "+84911234568"], [7, 1, 1])));
+        load.text.push(']');
+        let parsed: Value = serde_json::from_str(&load.text).unwrap();
+        assert_eq!(
+            parsed,
+            json!([[1, 3, 5, "Anh \"Tí\"", "+84911234567", 7, 1, 1], [1, 4, null, "Bình", "+84911234568", 7, 1, 1]])
+        );
+    }
+
+    #[test]
+    fn a_postgres_load_leaves_an_absent_staff_member_unquoted_for_null() {
+        let mut load = Load::new(Backend::Postgres, 1, 0);
+        let tail = encoded(csv_tail(&["An"], [7, 1, 1]));
+        load.push((None, 4), &tail);
+        load.push((Some(5), 3), &tail);
+        assert_eq!(load.text, "1,4,,\"An\",7,1,1\n1,3,5,\"An\",7,1,1\n");
+    }
 }
