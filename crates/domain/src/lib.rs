@@ -19,6 +19,7 @@ pub mod grants;
 pub mod merge_fields;
 pub mod message;
 pub mod phone;
+pub mod refusal;
 pub mod retry;
 pub mod role;
 pub mod snippet;
@@ -32,6 +33,7 @@ pub mod window;
 pub mod working_hours;
 
 pub use grants::{Grant, GrantGroup, GrantSet};
+pub use refusal::Refusal;
 pub use role::Role;
 pub use tree::DeptTree;
 pub use values::Invalid;

@@ -61,6 +61,12 @@ impl Role {
     }
 }
 
+/// Whether a staff member with `role` (or none) may write to customers and change their chats:
+/// everyone but quality control. Every entry point asks this one function.
+pub fn may_write(role: Option<Role>) -> bool {
+    role.is_none_or(Role::may_write)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +75,12 @@ mod tests {
     fn only_managers_assign_and_only_sales_reps_see_a_narrower_scope() {
         assert_eq!(Role::ALL.map(Role::may_assign), [false, false, true]);
         assert_eq!(Role::ALL.map(Role::sees_whole_scope), [true, false, true]);
+    }
+
+    #[test]
+    fn everyone_but_quality_control_writes_to_customers() {
+        assert_eq!(Role::ALL.map(|r| may_write(Some(r))), [false, true, true]);
+        assert!(may_write(None), "staff without a role are bounded by their grants only");
     }
 
     #[test]

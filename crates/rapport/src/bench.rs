@@ -3,8 +3,9 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
+use rapport_app::Settings;
 use rapport_domain::{Grant, GrantSet};
-use rapport_server::{AppState, ServerConfig, hash_password};
+use rapport_server::{ServerConfig, hash_password};
 use rapport_storage::audit::Actor;
 use rapport_storage::departments::{self, NewDepartment};
 use rapport_storage::staff::{self, NewStaff, StaffChanges};
@@ -147,7 +148,7 @@ pub async fn run(command: BenchCommand) -> Result<()> {
         }
         BenchCommand::Live { postgres_url, nats_url, rate, seconds, idle_sockets } => {
             use crate::bench_live::{Settings, run};
-            use rapport_server::live::Live;
+            use rapport_app::live::Live;
             let settings = Settings { rate, seconds, idle_sockets };
             let mut rows =
                 vec![run("SQLite", "in process", testing::sqlite().await?, Live::in_process(), &settings).await?];
@@ -197,10 +198,13 @@ async fn staff_list(backend: &'static str, db: Db, requests: usize) -> Result<Ve
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server =
-        tokio::spawn(rapport_server::serve(listener, AppState::new(db.clone(), ServerConfig::default()), async {
+    let server = tokio::spawn(rapport_server::serve(
+        listener,
+        crate::start(db.clone(), Settings::default(), ServerConfig::default()),
+        async {
             let _ = stopped.await;
-        }));
+        },
+    ));
     let client = login(&base, &viewer_account).await?;
     let visible = count_all(&client, &base).await?;
     let deep_cursor = cursor_after_pages(&client, &base, 25).await?;

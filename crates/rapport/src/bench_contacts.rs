@@ -11,7 +11,8 @@ use crate::contacts::{Queued, mapping, queue_and_run, read_sheet};
 use anyhow::{Result, anyhow, bail};
 use rapport_domain::fields::FieldType;
 use rapport_domain::{Grant, GrantSet, Role};
-use rapport_server::{AppState, ServerConfig, hash_password};
+
+use rapport_server::{ServerConfig, hash_password};
 use rapport_storage::audit::Actor;
 use rapport_storage::contact_fields::{self, FieldSettings};
 use rapport_storage::imports::Plan;
@@ -93,7 +94,7 @@ pub async fn run(backend: &'static str, db: Db, media_dir: &Path, settings: &Set
 
     // (b) Export everything, as the API streams it (all columns).
     for xlsx in [false, true] {
-        let export = rapport_server::export::prepare_all(&db, scope, None, None).await?;
+        let export = rapport_app::export::prepare_all(&db, scope, None, None).await?;
         let path = media_dir.join(if xlsx { "export.xlsx" } else { "export.csv" });
         let (db, runtime) = (db.clone(), tokio::runtime::Handle::current());
         let before = reset_peak_rss()?;
@@ -120,10 +121,14 @@ pub async fn run(backend: &'static str, db: Db, media_dir: &Path, settings: &Set
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let config = ServerConfig { send_workers: 0, media_workers: 0, ..ServerConfig::default() };
-    let server = tokio::spawn(rapport_server::serve(listener, AppState::new(db.clone(), config), async {
-        let _ = stopped.await;
-    }));
+    let config = rapport_app::Settings { send_workers: 0, media_workers: 0, ..rapport_app::Settings::default() };
+    let server = tokio::spawn(rapport_server::serve(
+        listener,
+        crate::start(db.clone(), config, ServerConfig::default()),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     let filter = serde_json::json!([
         {"field": "city", "op": "eq", "value": "Hà Nội"},
         {"field": "budget", "op": "gt", "value": 50000},

@@ -5,9 +5,10 @@
 
 use crate::bench::{PASSWORD, Row, build_tree, fetch, login, spread_staff, time_pages};
 use anyhow::{Result, anyhow};
+use rapport_app::Settings;
 use rapport_domain::sync::SyncFilter;
 use rapport_domain::{Grant, GrantSet, Role};
-use rapport_server::{AppState, ServerConfig, hash_password};
+use rapport_server::{ServerConfig, hash_password};
 use rapport_storage::audit::Actor;
 use rapport_storage::departments;
 use rapport_storage::numbers::{self, NewNumber};
@@ -37,10 +38,14 @@ pub async fn run(backend: &'static str, db: Db, size: &Size) -> Result<Vec<Row>>
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let config = ServerConfig { send_workers: 0, media_workers: 0, ..ServerConfig::default() };
-    let server = tokio::spawn(rapport_server::serve(listener, AppState::new(db.clone(), config), async {
-        let _ = stopped.await;
-    }));
+    let config = Settings { send_workers: 0, media_workers: 0, ..Settings::default() };
+    let server = tokio::spawn(rapport_server::serve(
+        listener,
+        crate::start(db.clone(), config, ServerConfig::default()),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     let mut rows = Vec::new();
     for (who, account) in
         [("sales rep", &accounts.rep), ("manager, sub-departments", &accounts.manager), ("admin", &accounts.admin)]

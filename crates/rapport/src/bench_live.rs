@@ -7,8 +7,9 @@
 use crate::bench_webhooks::{APP_SECRET, envelope, setup};
 use anyhow::{Result, anyhow, bail};
 use futures_util::StreamExt;
+use rapport_app::live::Live;
 use rapport_channels::whatsapp::signature;
-use rapport_server::{AppState, ServerConfig, hash_password, live::Live};
+use rapport_server::{ServerConfig, hash_password};
 use rapport_storage::audit::Actor;
 use rapport_storage::staff::{self, StaffChanges};
 use rapport_storage::{Db, Scope, departments, now_ms};
@@ -37,15 +38,19 @@ pub struct LiveRow {
 }
 
 pub async fn run(backend: &'static str, bus: &'static str, db: Db, live: Live, settings: &Settings) -> Result<LiveRow> {
-    let config = ServerConfig { send_workers: 0, media_workers: 0, live, ..ServerConfig::default() };
+    let config = rapport_app::Settings { send_workers: 0, media_workers: 0, live, ..rapport_app::Settings::default() };
     let (phone_number_id, target) = setup(&db, &config.secrets, "live").await?;
     let admin_account = "admin-live@bench.test";
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(rapport_server::serve(listener, AppState::new(db.clone(), config), async {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(rapport_server::serve(
+        listener,
+        crate::start(db.clone(), config, ServerConfig::default()),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     let colleagues = idle_colleagues(&db, target.company_id, settings.idle_sockets).await?;
     let mut idle = Vec::with_capacity(colleagues.len());
     for account in &colleagues {

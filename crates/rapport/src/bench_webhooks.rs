@@ -4,9 +4,10 @@
 //! rate of writing the same rows straight through the storage layer in batches, with no HTTP.
 
 use anyhow::{Result, anyhow, bail};
+use rapport_app::Settings;
 use rapport_channels::whatsapp::{signature, webhook};
 use rapport_domain::sync::SyncFilter;
-use rapport_server::{AppState, ServerConfig, hash_password};
+use rapport_server::{ServerConfig, hash_password};
 use rapport_storage::audit::Actor;
 use rapport_storage::inbound::{self, Delivery, Target};
 use rapport_storage::numbers::{self, NewNumber};
@@ -110,14 +111,18 @@ pub fn envelope(phone_number_id: &str, mut value: Value) -> Value {
 
 pub async fn run(backend: &'static str, db: Db, seconds: u64, levels: &[usize]) -> Result<Figures> {
     // Ingestion alone: no send or media workers competing for the database.
-    let config = ServerConfig { send_workers: 0, media_workers: 0, ..ServerConfig::default() };
+    let config = Settings { send_workers: 0, media_workers: 0, ..Settings::default() };
     let (phone_number_id, target) = setup(&db, &config.secrets, "load").await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/webhooks/whatsapp", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(rapport_server::serve(listener, AppState::new(db.clone(), config), async {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(rapport_server::serve(
+        listener,
+        crate::start(db.clone(), config, ServerConfig::default()),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
     let counter = Arc::new(AtomicU64::new(0));
     let mut rows = Vec::new();

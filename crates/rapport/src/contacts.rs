@@ -127,7 +127,7 @@ pub async fn export(db: &Db, args: ExportArgs) -> Result<()> {
         None => args.output.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")),
     };
     let columns = args.columns.map(|c| c.into_iter().map(|c| c.trim().to_string()).collect());
-    let export = rapport_server::export::prepare_all(db, &scope, args.filter.as_deref(), columns).await?;
+    let export = rapport_app::export::prepare_all(db, &scope, args.filter.as_deref(), columns).await?;
     let started = Instant::now();
     let (db, runtime, output) = (db.clone(), tokio::runtime::Handle::current(), args.output.clone());
     let rows = tokio::task::spawn_blocking(move || -> Result<u64> {
@@ -189,7 +189,7 @@ pub async fn read_sheet(path: &Path) -> Result<SheetInfo> {
 /// The upload's suggested mapping with the operator's `HEADER=KEY` overrides, checked as the
 /// API checks a mapping (`import::Targets::check`).
 pub async fn mapping(db: &Db, scope: &Scope, headers: &[String], overrides: &[String]) -> Result<Vec<Option<String>>> {
-    let targets = rapport_server::import::targets(db, scope).await?;
+    let targets = rapport_app::import::targets(db, scope).await?;
     let mut mapping = auto_map(headers, &targets.targets);
     for rule in overrides {
         let (header, key) = rule.split_once('=').ok_or_else(|| anyhow!("--map {rule}: expected HEADER=KEY"))?;
@@ -264,12 +264,12 @@ pub async fn queue_and_run(
             // The lease a worker takes (the server's; batches renew it).
             match imports::claim(db, now_ms() + 60_000).await? {
                 Some(claimed) if claimed.id == id => {
-                    rapport_server::import::run(db, media_dir, claimed).await?;
+                    rapport_app::import::run(db, media_dir, claimed).await?;
                     break;
                 }
                 Some(earlier) => {
                     tracing::info!(import = earlier.id, "an import queued earlier runs first");
-                    rapport_server::import::run(db, media_dir, earlier).await?;
+                    rapport_app::import::run(db, media_dir, earlier).await?;
                 }
                 None => {
                     tracing::info!(import = id, "another worker took the import; following it");

@@ -13,7 +13,8 @@ mod demo;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use config::Config;
-use rapport_server::live::Live;
+use rapport_app::live::Live;
+use rapport_app::{App, Settings};
 use rapport_server::{AppState, ServerConfig};
 use rapport_storage::Db;
 use std::io::Write;
@@ -216,6 +217,13 @@ async fn main() -> Result<()> {
     }
 }
 
+/// The application over `db` with its background workers started, as the server serves it.
+fn start(db: Db, settings: Settings, server: ServerConfig) -> AppState {
+    let (app, workers) = App::new(db, settings);
+    workers.start();
+    AppState::new(app, server)
+}
+
 async fn serve(config: &Config, db: Db) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
@@ -229,15 +237,15 @@ async fn serve(config: &Config, db: Db) -> Result<()> {
             live
         }
     };
-    let server_config = ServerConfig {
+    let settings = Settings {
         live,
-        secure_cookies: config.secure_cookies(),
         graph_api_url: config.graph_api_url.clone(),
         sends_per_number_per_second: config.sends_per_number_per_second,
         media_dir: config.media_dir.clone().into(),
-        ..ServerConfig::with_secrets(config.secrets()?)
+        ..Settings::with_secrets(config.secrets()?)
     };
-    let state = AppState::new(db.clone(), server_config);
+    let server_config = ServerConfig { secure_cookies: config.secure_cookies(), ..ServerConfig::default() };
+    let state = start(db.clone(), settings, server_config);
     rapport_server::serve(listener, state, shutdown_signal()).await?;
     db.close().await;
     Ok(())

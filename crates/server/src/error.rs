@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rapport_domain::Invalid;
+use rapport_domain::{Invalid, Refusal};
 use rapport_storage::StorageError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -130,15 +130,16 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Field and filter errors name their field as the application layer's errors do.
 impl From<rapport_domain::fields::FieldError> for ApiError {
     fn from(e: rapport_domain::fields::FieldError) -> Self {
-        ApiError::InvalidField { field: e.key, message: e.message }
+        rapport_app::Error::from(e).into()
     }
 }
 
 impl From<rapport_domain::contact_filter::FilterError> for ApiError {
     fn from(e: rapport_domain::contact_filter::FilterError) -> Self {
-        ApiError::InvalidField { field: format!("filter.{}", e.field), message: e.message }
+        rapport_app::Error::from(e).into()
     }
 }
 
@@ -152,23 +153,10 @@ impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::NotFound => ApiError::NotFound,
-            StorageError::Conflict(constraint) if constraint.contains("account") => {
-                ApiError::conflict("account_taken", "this account already exists")
+            StorageError::Refused(refusal) => refusal.into(),
+            StorageError::Conflict(index) => {
+                ApiError::conflict("conflict", format!("conflicts with an existing record ({index})"))
             }
-            StorageError::Conflict(constraint) if constraint.contains("templates") => ApiError::conflict(
-                "template_exists",
-                "a template with this name and language exists already for the account",
-            ),
-            StorageError::Conflict(constraint) if constraint.contains("phone_number_id") => {
-                ApiError::conflict("number_taken", "this phone number id is connected already")
-            }
-            StorageError::Conflict(constraint) if constraint.contains("saved_views") => {
-                ApiError::conflict("view_exists", "you have a view with this name already")
-            }
-            StorageError::Conflict(constraint) => {
-                ApiError::conflict("conflict", format!("conflicts with an existing record ({constraint})"))
-            }
-            StorageError::Refused(reason) => refusal(reason),
             StorageError::DuplicateContact(id) => ApiError::DuplicateContact(id),
             StorageError::ValuesDoNotConvert(message) => ApiError::Rule { code: "values_do_not_convert", message },
             other => ApiError::Internal(other.to_string()),
@@ -176,49 +164,77 @@ impl From<StorageError> for ApiError {
     }
 }
 
-/// The storage layer's named refusals, in words and statuses for the API.
-fn refusal(reason: &'static str) -> ApiError {
-    match reason {
-        "parent_not_found" => ApiError::invalid("parent_id", "no such department"),
-        "department_not_found" => ApiError::invalid("department_id", "no such department"),
-        "owner_not_found" => ApiError::invalid("owner_staff_id", "no such staff member"),
-        "move_into_own_subtree" => {
-            ApiError::invalid("parent_id", "a department cannot be moved under itself or one of its sub-departments")
+/// The application layer's errors, each to its status.
+impl From<rapport_app::Error> for ApiError {
+    fn from(e: rapport_app::Error) -> Self {
+        match e {
+            rapport_app::Error::Invalid(invalid) => ApiError::Invalid(invalid),
+            rapport_app::Error::InvalidField { field, message } => ApiError::InvalidField { field, message },
+            rapport_app::Error::Refused(refusal) => refusal.into(),
+            rapport_app::Error::Forbidden(message) => ApiError::Forbidden(message),
+            rapport_app::Error::Conflict { code, message } => ApiError::Conflict { code, message },
+            rapport_app::Error::Rule { code, message } => ApiError::Rule { code, message },
+            rapport_app::Error::Storage(e) => e.into(),
+            rapport_app::Error::Internal(cause) => ApiError::Internal(cause),
         }
-        "root_cannot_move" => ApiError::invalid("parent_id", "the top-level department has no parent"),
-        "root_cannot_be_deleted" => {
-            ApiError::conflict(reason, "the top-level department of the company cannot be deleted")
+    }
+}
+
+/// Every refusal in the words and status the API answers with: invalid input names its field
+/// (422), a state that forbids the change is a conflict (409) under the refusal's own code.
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        let conflict = |message: &str| ApiError::conflict(refusal.code(), message);
+        match refusal {
+            Refusal::ParentNotFound => ApiError::invalid("parent_id", "no such department"),
+            Refusal::DepartmentNotFound => ApiError::invalid("department_id", "no such department"),
+            Refusal::OwnerNotFound => ApiError::invalid("owner_staff_id", "no such staff member"),
+            Refusal::MoveIntoOwnSubtree => ApiError::invalid(
+                "parent_id",
+                "a department cannot be moved under itself or one of its sub-departments",
+            ),
+            Refusal::RootCannotMove => ApiError::invalid("parent_id", "the top-level department has no parent"),
+            Refusal::RootCannotBeDeleted => conflict("the top-level department of the company cannot be deleted"),
+            Refusal::DepartmentHasSubdepartments => {
+                conflict("the department still has sub-departments; move or delete them first")
+            }
+            Refusal::DepartmentHasStaff => {
+                conflict("the department still has staff; move them to another department first")
+            }
+            Refusal::DepartmentHasNumbers => {
+                conflict("the department still has WhatsApp numbers; move them to another department first")
+            }
+            Refusal::DepartmentHasContacts => {
+                conflict("the department still has customers; move them to another department first")
+            }
+            Refusal::NumberNotFound => ApiError::invalid("number_id", "no such connected number in the company"),
+            Refusal::NumberNotUsable => {
+                ApiError::invalid("number_id", "you may not write from this number (or it is not connected)")
+            }
+            Refusal::NumberRequired => ApiError::invalid(
+                "number_id",
+                "choose the number to write from: you have several and none is set as the one to write first from",
+            ),
+            Refusal::ConversationTaken => {
+                conflict("another colleague answered this new customer first; the chat is theirs now")
+            }
+            Refusal::ResponsibleNotFound => {
+                ApiError::invalid("responsible_staff_id", "no such staff member in the company")
+            }
+            Refusal::ContactNotDeleted => conflict("the contact is not deleted"),
+            Refusal::NoteNotYours => ApiError::forbidden("only its author may change or delete a note"),
+            Refusal::MergeSameContact => ApiError::invalid("other_id", "a contact cannot be merged with itself"),
+            Refusal::ImportStarted => conflict("this import has started already"),
+            Refusal::ImportTakenOver => conflict("another worker took this import over"),
+            Refusal::DuplicateMessage => conflict("this message is stored already"),
+            Refusal::AccountTaken => conflict("this account already exists"),
+            Refusal::NumberTaken => conflict("this phone number id is connected already"),
+            Refusal::TemplateExists => {
+                conflict("a template with this name and language exists already for the account")
+            }
+            Refusal::ViewExists => conflict("you have a view with this name already"),
+            Refusal::FieldExists => conflict("a field with this key exists already"),
         }
-        "department_has_subdepartments" => {
-            ApiError::conflict(reason, "the department still has sub-departments; move or delete them first")
-        }
-        "department_has_staff" => {
-            ApiError::conflict(reason, "the department still has staff; move them to another department first")
-        }
-        "department_has_numbers" => ApiError::conflict(
-            reason,
-            "the department still has WhatsApp numbers; move them to another department first",
-        ),
-        "department_has_contacts" => {
-            ApiError::conflict(reason, "the department still has customers; move them to another department first")
-        }
-        "number_not_found" => ApiError::invalid("number_id", "no such connected number in the company"),
-        "number_not_usable" => {
-            ApiError::invalid("number_id", "you may not write from this number (or it is not connected)")
-        }
-        "number_required" => ApiError::invalid(
-            "number_id",
-            "choose the number to write from: you have several and none is set as the one to write first from",
-        ),
-        "conversation_taken" => {
-            ApiError::conflict(reason, "another colleague answered this new customer first; the chat is theirs now")
-        }
-        "responsible_not_found" => ApiError::invalid("responsible_staff_id", "no such staff member in the company"),
-        "contact_not_deleted" => ApiError::conflict(reason, "the contact is not deleted"),
-        "note_not_yours" => ApiError::forbidden("only its author may change or delete a note"),
-        "merge_same_contact" => ApiError::invalid("other_id", "a contact cannot be merged with itself"),
-        "import_started" => ApiError::conflict(reason, "this import has started already"),
-        other => ApiError::conflict(other, other.replace('_', " ")),
     }
 }
 
@@ -274,3 +290,30 @@ mod documented {
 }
 
 pub use documented::{ReadErrors, UpdateErrors, WriteErrors};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    /// Walks every refusal: each answers a 4xx with its own words, and a conflict carries the
+    /// refusal's own code (never the generic `conflict`).
+    #[test]
+    fn every_refusal_answers_its_own_status_code_and_message() {
+        let mut messages = HashSet::new();
+        for &refusal in Refusal::ALL {
+            let error = ApiError::from(StorageError::Refused(refusal));
+            let (status, code, field) = error.parts();
+            assert!(
+                [StatusCode::FORBIDDEN, StatusCode::CONFLICT, StatusCode::UNPROCESSABLE_ENTITY].contains(&status),
+                "{refusal:?} answers {status}"
+            );
+            match status {
+                StatusCode::CONFLICT => assert_eq!(code, refusal.code(), "{refusal:?}"),
+                StatusCode::UNPROCESSABLE_ENTITY => assert!(field.is_some(), "{refusal:?} names no field"),
+                _ => {}
+            }
+            assert!(messages.insert(error.to_string()), "{refusal:?} repeats another refusal's message");
+        }
+    }
+}

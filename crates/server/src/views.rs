@@ -4,17 +4,9 @@ use rapport_storage::audit::AuditRow;
 use rapport_storage::departments::Department;
 use rapport_storage::staff::StaffMember;
 use serde::Serialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
-/// A Unix-milliseconds timestamp as RFC 3339 (UTC).
-pub fn rfc3339(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
+pub use rapport_app::rfc3339;
 
 /// A page of a list; pass `next_cursor` back as `cursor` for the next page.
 #[derive(Serialize, ToSchema)]

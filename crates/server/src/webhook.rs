@@ -68,7 +68,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         return Ok(StatusCode::OK);
     }
     let verifies = |sealed: &str| -> Result<bool, ApiError> {
-        let secret = state.config.secrets.open(sealed).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let secret = state.settings.secrets.open(sealed).map_err(|e| ApiError::Internal(e.to_string()))?;
         Ok(signature::verify(secret.as_bytes(), &body, signature_header))
     };
     // Message changes: every number they are for must have signed them.

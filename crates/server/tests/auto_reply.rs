@@ -6,7 +6,7 @@ mod common;
 
 use common::Client;
 use common::simulated::{Setup, setup, setup_with_clock};
-use rapport_server::Clock;
+use rapport_app::Clock;
 use rapport_storage::testing;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

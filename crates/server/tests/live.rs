@@ -6,8 +6,8 @@ mod common;
 use common::simulated::{Setup, setup};
 use common::{Client, TestServer};
 use futures_util::StreamExt;
-use rapport_server::ServerConfig;
-use rapport_server::live::Live;
+use rapport_app::Settings;
+use rapport_app::live::Live;
 use rapport_storage::testing;
 use reqwest::StatusCode;
 use reqwest::cookie::CookieStore;
@@ -95,8 +95,7 @@ async fn with_nats_an_event_on_one_instance_reaches_a_browser_on_another() {
         return;
     };
     for db in testing::all_backends().await {
-        let config =
-            || async { ServerConfig { live: Live::nats(&url).await.expect("NATS"), ..ServerConfig::default() } };
+        let config = || async { Settings { live: Live::nats(&url).await.expect("NATS"), ..Settings::default() } };
         let a = TestServer::start_with(db.clone(), config().await).await;
         let b = TestServer::start_with(db, config().await).await;
         let (_, root, admin_on_a) = a.company("Acme", "admin@acme.test").await;

@@ -8,6 +8,7 @@ use crate::error::{Result, StorageError};
 use crate::schema::{ContactNotes, Staff};
 use crate::scope::Scope;
 use crate::{Db, now_ms};
+use rapport_domain::Refusal;
 use sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use serde_json::json;
 
@@ -111,7 +112,7 @@ pub async fn create(
 async fn own(db: &Db, scope: &Scope, contact_id: i64, id: i64) -> Result<ContactNote> {
     let note = get(db, scope, contact_id, id).await?;
     if note.author_staff_id != Some(scope.viewer.staff_id) {
-        return Err(StorageError::Refused("note_not_yours"));
+        return Err(StorageError::Refused(Refusal::NoteNotYours));
     }
     Ok(note)
 }

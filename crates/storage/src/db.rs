@@ -232,7 +232,7 @@ impl Tx {
                 copy.send(csv).await?;
                 Ok(copy.finish().await?)
             }
-            TxInner::Sqlite(_) => Err(crate::StorageError::Refused("copy_needs_postgres")),
+            TxInner::Sqlite(_) => Err(crate::StorageError::WrongBackend("COPY needs PostgreSQL")),
         }
     }
 
@@ -247,7 +247,7 @@ impl Tx {
                 let sql = format!("INSERT INTO {target} SELECT {} FROM json_each(?)", values.join(", "));
                 Ok(sqlx::query(AssertSqlSafe(sql)).bind(rows).execute(&mut **t).await?.rows_affected())
             }
-            TxInner::Postgres(_) => Err(crate::StorageError::Refused("json_rows_need_sqlite")),
+            TxInner::Postgres(_) => Err(crate::StorageError::WrongBackend("JSON row loads need SQLite")),
         }
     }
 

@@ -6,6 +6,7 @@ use crate::error::{Result, StorageError};
 use crate::schema::Departments;
 use crate::scope::{Scope, strictly_below};
 use crate::{Db, now_ms};
+use rapport_domain::Refusal;
 use rapport_domain::tree::{DeptTree, child_path};
 use rapport_domain::{GrantSet, Reach};
 use sea_query::{Alias, BinOper, Expr, ExprTrait, Func, Order, Query, SelectStatement};
@@ -124,7 +125,7 @@ pub async fn create(db: &Db, scope: &Scope, actor: &Actor, new: NewDepartment<'_
     let parent = get_in(&tx, scope.company_id(), new.parent_id, Some(scope.viewer.department_reach()), scope)
         .await
         .map_err(|e| match e {
-            StorageError::NotFound => StorageError::Refused("parent_not_found"),
+            StorageError::NotFound => StorageError::Refused(Refusal::ParentNotFound),
             e => e,
         })?;
     let (id,): (i64,) = tx
@@ -187,14 +188,14 @@ pub async fn update(db: &Db, scope: &Scope, actor: &Actor, id: i64, changes: Dep
     }
     if let Some(parent_id) = changes.parent_id.filter(|p| Some(*p) != before.parent_id) {
         if before.is_root() {
-            return Err(StorageError::Refused("root_cannot_move"));
+            return Err(StorageError::Refused(Refusal::RootCannotMove));
         }
         let parent = get_in(&tx, scope.company_id(), parent_id, reach, scope).await.map_err(|e| match e {
-            StorageError::NotFound => StorageError::Refused("parent_not_found"),
+            StorageError::NotFound => StorageError::Refused(Refusal::ParentNotFound),
             e => e,
         })?;
         if parent.path.starts_with(&before.path) {
-            return Err(StorageError::Refused("move_into_own_subtree"));
+            return Err(StorageError::Refused(Refusal::MoveIntoOwnSubtree));
         }
         q.value(Departments::ParentId, parent_id);
         let new_path = child_path(&parent.path, id);
@@ -230,15 +231,15 @@ pub async fn delete(db: &Db, scope: &Scope, actor: &Actor, id: i64) -> Result<()
     let tx = db.begin().await?;
     let dept = get_in(&tx, scope.company_id(), id, Some(scope.viewer.department_reach()), scope).await?;
     if dept.is_root() {
-        return Err(StorageError::Refused("root_cannot_be_deleted"));
+        return Err(StorageError::Refused(Refusal::RootCannotBeDeleted));
     }
     if dept.child_count > 0 {
-        return Err(StorageError::Refused("department_has_subdepartments"));
+        return Err(StorageError::Refused(Refusal::DepartmentHasSubdepartments));
     }
     if dept.staff_count > 0 {
-        return Err(StorageError::Refused("department_has_staff"));
+        return Err(StorageError::Refused(Refusal::DepartmentHasStaff));
     }
-    for (table, refusal) in [("numbers", "department_has_numbers"), ("contacts", "department_has_contacts")] {
+    for (table, refusal) in [("numbers", Refusal::DepartmentHasNumbers), ("contacts", Refusal::DepartmentHasContacts)] {
         let (n,): (i64,) = tx
             .one(
                 Query::select()

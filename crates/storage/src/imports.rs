@@ -11,6 +11,7 @@ use crate::error::{Result, StorageError};
 use crate::schema::{Contacts, ImportRejections, Imports, Staff};
 use crate::scope::Scope;
 use crate::{Backend, Db, Tx, now_ms};
+use rapport_domain::Refusal;
 use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -158,7 +159,7 @@ pub struct Plan {
 pub async fn start(db: &Db, scope: &Scope, actor: &Actor, id: i64, plan: Plan) -> Result<Import> {
     let import = get(db, scope, id).await?;
     if import.status != STATUS_MAPPING {
-        return Err(StorageError::Refused("import_started"));
+        return Err(StorageError::Refused(Refusal::ImportStarted));
     }
     let known: Vec<(i64,)> = db
         .all(
@@ -170,7 +171,7 @@ pub async fn start(db: &Db, scope: &Scope, actor: &Actor, id: i64, plan: Plan) -
         )
         .await?;
     if plan.staff_ids.is_empty() || known.len() != plan.staff_ids.len() {
-        return Err(StorageError::Refused("responsible_not_found"));
+        return Err(StorageError::Refused(Refusal::ResponsibleNotFound));
     }
     let tx = db.begin().await?;
     tx.run(
@@ -473,7 +474,7 @@ pub async fn write_batch(
     if moved == 0 {
         // Another worker took the import over; this batch is theirs to do (rolled back by the
         // caller dropping `tx`).
-        return Err(StorageError::Refused("import_taken_over"));
+        return Err(StorageError::Refused(Refusal::ImportTakenOver));
     }
     Ok(outcome)
 }

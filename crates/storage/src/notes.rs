@@ -6,6 +6,7 @@ use crate::error::Result;
 use crate::inbound::{MessageRow, insert_row};
 use crate::now_ms;
 use rand::RngCore;
+use rapport_domain::Refusal;
 use rapport_domain::message::Message;
 
 /// The direction and kind a note is stored with.
@@ -42,7 +43,7 @@ pub async fn add(db: &Db, company_id: i64, conversation_id: i64, staff_id: i64, 
         sent_at: now,
         now,
     };
-    let id = insert_row(&tx, row).await?.ok_or(crate::StorageError::Refused("duplicate_message"))?;
+    let id = insert_row(&tx, row).await?.ok_or(crate::StorageError::Refused(Refusal::DuplicateMessage))?;
     tx.commit().await?;
     Ok(id)
 }

@@ -8,6 +8,7 @@ use crate::schema::{Departments, Numbers, Staff};
 use crate::scope::{Scope, escape_like};
 use crate::secrets::SecretBox;
 use crate::{Db, Page, now_ms};
+use rapport_domain::Refusal;
 use rapport_domain::sync::SyncFilter;
 use sea_query::{Alias, Cond, Expr, ExprTrait, Func, JoinType, LikeExpr, Order, Query, SelectStatement};
 use serde::Serialize;
@@ -256,13 +257,13 @@ pub async fn update(
 async fn check_placement(db: &Db, scope: &Scope, department: Option<i64>, owner: Option<i64>) -> Result<()> {
     if let Some(dept) = department {
         crate::departments::get(db, scope, dept).await.map_err(|e| match e {
-            StorageError::NotFound => StorageError::Refused("department_not_found"),
+            StorageError::NotFound => StorageError::Refused(Refusal::DepartmentNotFound),
             e => e,
         })?;
     }
     if let Some(owner) = owner {
         crate::staff::get(db, scope, owner).await.map_err(|e| match e {
-            StorageError::NotFound => StorageError::Refused("owner_not_found"),
+            StorageError::NotFound => StorageError::Refused(Refusal::OwnerNotFound),
             e => e,
         })?;
     }

@@ -8,6 +8,7 @@ pub use crate::jobs::Job;
 use crate::schema::{Conversations, Messages};
 use crate::{Db, now_ms};
 use rand::RngCore;
+use rapport_domain::Refusal;
 use rapport_domain::message::Message;
 use sea_query::{Expr, ExprTrait, Query};
 use serde_json::Value;
@@ -66,7 +67,7 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
     if let Some(staff_id) = send.staff_id {
         let responsible = crate::distribution::claim_on_reply(&tx, send.conversation_id, staff_id).await?;
         if send.only_if_mine && responsible != Some(staff_id) {
-            return Err(crate::StorageError::Refused("conversation_taken"));
+            return Err(crate::StorageError::Refused(Refusal::ConversationTaken));
         }
     }
     let message = Message {
@@ -95,7 +96,7 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
         sent_at: now,
         now,
     };
-    let message_id = insert_row(&tx, row).await?.ok_or(crate::StorageError::Refused("duplicate_message"))?;
+    let message_id = insert_row(&tx, row).await?.ok_or(crate::StorageError::Refused(Refusal::DuplicateMessage))?;
     crate::jobs::enqueue(&tx, KIND, send.company_id, message_id, send.number_id, &payload.to_string()).await?;
     let mut touch = Query::update();
     touch

@@ -9,6 +9,7 @@ use crate::schema::{Departments, Staff, StaffAvatars};
 use crate::scope::{Scope, escape_like};
 use crate::sessions;
 use crate::{Db, Page, now_ms};
+use rapport_domain::Refusal;
 use rapport_domain::{GrantSet, Role};
 use sea_query::{Alias, Cond, Expr, ExprTrait, Func, JoinType, LikeExpr, OnConflict, Order, Query, SelectStatement};
 use serde::Serialize;
@@ -197,7 +198,7 @@ pub struct NewStaff<'a> {
 /// department's default grants (ORG-3).
 pub async fn create(db: &Db, scope: &Scope, actor: &Actor, new: NewStaff<'_>) -> Result<StaffMember> {
     let department = crate::departments::get(db, scope, new.department_id).await.map_err(|e| match e {
-        StorageError::NotFound => StorageError::Refused("department_not_found"),
+        StorageError::NotFound => StorageError::Refused(Refusal::DepartmentNotFound),
         e => e,
     })?;
     let tx = db.begin().await?;
@@ -277,7 +278,7 @@ pub async fn update(
 ) -> Result<StaffMember> {
     if let Some(dept) = changes.department_id {
         crate::departments::get(db, scope, dept).await.map_err(|e| match e {
-            StorageError::NotFound => StorageError::Refused("department_not_found"),
+            StorageError::NotFound => StorageError::Refused(Refusal::DepartmentNotFound),
             e => e,
         })?;
     }

@@ -12,6 +12,7 @@ use crate::numbers::STATUS_CONNECTED;
 use crate::schema::{Contacts, DistributionStaff, Numbers, Staff};
 use crate::scope::Scope;
 use crate::staff::StaffMember;
+use rapport_domain::Refusal;
 use rapport_domain::sync::SyncFilter;
 use sea_query::{Cond, Expr, ExprTrait, Order, Query};
 use serde_json::json;
@@ -78,7 +79,7 @@ pub async fn set(db: &Db, scope: &Scope, actor: &Actor, staff_id: i64, number_id
             .and_where(Expr::col((Numbers::Table, Numbers::Status)).eq(STATUS_CONNECTED))
             .and_where(Expr::col((Numbers::Table, Numbers::Id)).eq(number_id));
         if db.optional::<ChatNumber>(&q).await?.is_none() {
-            return Err(StorageError::Refused("number_not_found"));
+            return Err(StorageError::Refused(Refusal::NumberNotFound));
         }
     }
     let tx = db.begin().await?;
@@ -116,13 +117,13 @@ pub async fn start(
 ) -> Result<(ConversationRow, bool)> {
     let usable = numbers(db, scope).await?;
     let number = match number_id {
-        Some(id) => usable.iter().find(|n| n.id == id).ok_or(StorageError::Refused("number_not_usable"))?,
+        Some(id) => usable.iter().find(|n| n.id == id).ok_or(StorageError::Refused(Refusal::NumberNotUsable))?,
         None => {
             let me = crate::staff::get_unscoped(db, scope.company_id(), scope.viewer.staff_id).await?;
             match me.first_number_id.and_then(|first| usable.iter().find(|n| n.id == first)) {
                 Some(first) => first,
                 None if usable.len() == 1 => &usable[0],
-                None => return Err(StorageError::Refused("number_required")),
+                None => return Err(StorageError::Refused(Refusal::NumberRequired)),
             }
         }
     };
@@ -169,7 +170,7 @@ pub async fn start(
     crate::distribution::take_if_nobodys(&tx, conversation, contact, me).await?;
     // A sales rep cannot open a colleague's customer; nothing is kept then.
     let row = match conversations::get_in(&tx, scope, conversation).await {
-        Err(StorageError::NotFound) => return Err(StorageError::Refused("conversation_taken")),
+        Err(StorageError::NotFound) => return Err(StorageError::Refused(Refusal::ConversationTaken)),
         found => found?,
     };
     let entry = actor

@@ -1,6 +1,7 @@
 //! Storage behaviour, run against every configured backend (SQLite always, PostgreSQL when
 //! `RAPPORT_TEST_POSTGRES_URL` is set).
 
+use rapport_domain::Refusal;
 use rapport_domain::visibility::{StaffRef, can_see_department, can_see_staff};
 use rapport_domain::{Grant, GrantSet, Viewer};
 use rapport_storage::audit::Actor;
@@ -159,7 +160,7 @@ async fn moving_a_department_moves_its_subtree_and_refuses_cycles() {
         let into_own = DepartmentChanges { parent_id: Some(east_a), ..Default::default() };
         assert!(matches!(
             departments::update(&db, &c.scope, &c.actor, sales, into_own).await,
-            Err(StorageError::Refused("move_into_own_subtree"))
+            Err(StorageError::Refused(Refusal::MoveIntoOwnSubtree))
         ));
         let moved = departments::update(
             &db,
@@ -187,7 +188,7 @@ async fn deleting_is_refused_for_the_root_and_departments_in_use() {
         let east = dept(&db, &c, sales, "East").await;
         member(&db, &c, east, &format!("e-{:?}@acme", db.backend()), &[]).await;
         let refusal = |r: Result<(), StorageError>| match r {
-            Err(StorageError::Refused(code)) => code,
+            Err(StorageError::Refused(refusal)) => refusal.code(),
             other => panic!("expected a refusal, got {other:?}"),
         };
         assert_eq!(refusal(departments::delete(&db, &c.scope, &c.actor, c.root).await), "root_cannot_be_deleted");
@@ -240,7 +241,7 @@ async fn accounts_are_unique_across_the_installation() {
         let again =
             companies::create(&db, "Other", companies::NewAdmin { account: &account, name: "A", password_hash: "x" })
                 .await;
-        assert!(matches!(again, Err(StorageError::Conflict(_))), "{again:?}");
+        assert!(matches!(again, Err(StorageError::Refused(Refusal::AccountTaken))), "{again:?}");
     }
 }
 

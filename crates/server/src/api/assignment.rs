@@ -6,10 +6,10 @@ use super::schema::{ConversationStatus, DistributionMode, OnlyFalse};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ReadErrors, UpdateErrors};
-use crate::live::EventKind;
 use crate::views::ConversationView;
 use axum::Json;
 use axum::extract::State;
+use rapport_app::live::EventKind;
 use rapport_domain::Grant;
 use rapport_domain::distribution::Mode;
 use rapport_storage::assignment::{self, State as ConversationState};
@@ -66,9 +66,9 @@ pub async fn assign(
     // The new assignee hears of it because they now see the chat; the previous one because
     // they just lost it.
     let lost: Vec<i64> = before.responsible_staff_id.into_iter().collect();
-    state.config.live.changed_for(&state.db, auth.scope.company_id(), &[(id, EventKind::Conversation)], &lost).await;
+    state.settings.live.changed_for(&state.db, auth.scope.company_id(), &[(id, EventKind::Conversation)], &lost).await;
     if let Some(staff_id) = body.staff_id.filter(|s| *s != auth.staff_id()) {
-        crate::notify::assigned(&state.db, &state.config.live, auth.scope.company_id(), id, staff_id).await;
+        rapport_app::notify::assigned(&state.db, &state.settings.live, auth.scope.company_id(), id, staff_id).await;
     }
     Ok(Json(ConversationView::new(row, now_ms())))
 }
@@ -97,9 +97,7 @@ pub async fn update(
 ) -> ApiResult<Json<ConversationView>> {
     auth.require(Grant::MenuChats)?;
     rapport_storage::conversations::get(&state.db, &auth.scope, id).await?;
-    if auth.session.role().is_some_and(|r| !r.may_write()) {
-        return Err(ApiError::forbidden("quality control reads conversations but never changes them"));
-    }
+    auth.require_writer("changes them")?;
     let now = now_ms();
     let snoozed_until = body.snoozed_until.as_deref().map(|text| time_ms("snoozed_until", text)).transpose()?;
     let new_state = match (body.status.as_deref(), snoozed_until) {
@@ -120,7 +118,7 @@ pub async fn update(
         Some(true) => return Err(ApiError::invalid("unanswered", "can only be set to false (no reply needed)")),
     };
     let row = assignment::update(&state.db, &auth.scope, &auth.actor(), id, new_state, no_reply_needed).await?;
-    state.config.live.changed(&state.db, auth.scope.company_id(), &[(id, EventKind::Conversation)]).await;
+    state.settings.live.changed(&state.db, auth.scope.company_id(), &[(id, EventKind::Conversation)]).await;
     Ok(Json(ConversationView::new(row, now)))
 }
 
@@ -155,7 +153,7 @@ pub async fn hand_over(
     assignable(&state, &auth, "to_staff_id", body.to_staff_id).await?;
     let moved = assignment::hand_over(&state.db, &auth.scope, &auth.actor(), id, body.to_staff_id).await?;
     let changes: Vec<(i64, EventKind)> = moved.iter().map(|c| (*c, EventKind::Conversation)).collect();
-    state.config.live.changed(&state.db, auth.scope.company_id(), &changes).await;
+    state.settings.live.changed(&state.db, auth.scope.company_id(), &changes).await;
     Ok(Json(HandOverView { conversations: moved.len() as u64 }))
 }
 

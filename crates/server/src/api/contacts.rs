@@ -4,12 +4,12 @@
 use super::extract::{ApiJson, ApiQuery, Id};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::customers::{self, Catalogue, DEFAULT_COLUMNS, Placement};
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors};
 use crate::views::rfc3339;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use rapport_app::customers::{self, Catalogue, DEFAULT_COLUMNS, Placement};
 use rapport_domain::Grant;
 use rapport_domain::contact::Draft;
 use rapport_storage::contacts::{self, Contact, Cursor, ListQuery, Sort};

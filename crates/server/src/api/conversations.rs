@@ -5,19 +5,18 @@ use super::schema::{ChatKind, ConversationStatus, ImageBytes, MessageText, Optio
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors};
-use crate::live::EventKind;
 use crate::views::{ConversationView, List, MessageView};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use rapport_channels::whatsapp::graph::{Outbound, Recipient};
-use rapport_domain::template::{ParameterRefusal, check_parameters};
+use rapport_app::live::EventKind;
+use rapport_app::send::{self, Content, Sender};
+use rapport_channels::whatsapp::graph::Outbound;
+use rapport_domain::Grant;
 use rapport_domain::values::{multiline_text, optional_text, required_text};
-use rapport_domain::{Grant, window};
 use rapport_storage::conversations::{ActivityCursor, ConversationFilter, StatusFilter};
-use rapport_storage::outbox::{self, NewSend};
-use rapport_storage::{conversations, now_ms, templates};
+use rapport_storage::{conversations, now_ms};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -224,7 +223,7 @@ pub struct LocationRequest {
 }
 
 /// Longest text WhatsApp accepts in one message.
-const TEXT_MAX: usize = 4096;
+const TEXT_MAX: usize = rapport_app::send::TEXT_MAX;
 
 /// Send a message to the conversation's customer. It is queued at once (status `queued`) and
 /// sent by the send workers; its status then follows Meta's reports.
@@ -243,154 +242,76 @@ pub async fn send(
     ApiJson(body): ApiJson<SendRequest>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
     auth.require(Grant::MenuChats)?;
-    let conversation = conversations::get(&state.db, &auth.scope, id).await?;
-    if auth.session.role().is_some_and(|r| !r.may_write()) {
-        return Err(ApiError::forbidden("quality control reads conversations but never writes to customers"));
-    }
-    if conversation.number_status != rapport_storage::numbers::STATUS_CONNECTED {
-        return Err(ApiError::conflict(
-            "number_disconnected",
-            "this chat's WhatsApp number is disconnected; reconnect it to send",
-        ));
-    }
-    let recipient = match (&conversation.group_id, &conversation.contact_wa_id) {
-        (Some(group), _) => Recipient::Group(group),
-        (None, Some(wa_id)) => Recipient::Individual(wa_id),
-        (None, None) => {
-            return Err(ApiError::Rule {
-                code: "no_recipient",
-                message: "this customer has no WhatsApp id to write to".into(),
-            });
-        }
-    };
-    let (outbound, shown, reply_to) = match body {
-        SendRequest::Text { text, reply_to } => {
-            let text = multiline_text("text", &text, TEXT_MAX)?;
-            if text.is_empty() {
-                return Err(ApiError::invalid("text", "is required"));
-            }
-            require_window(&conversation)?;
-            (Outbound::Text { body: text.clone() }, text, reply_to)
-        }
-        SendRequest::Template { template, reply_to } => {
-            let name = required_text("template.name", &template.name, 512)?;
-            let language = required_text("template.language", &template.language, 16)?;
-            for parameter in &template.parameters {
-                optional_text("template.parameters", parameter, 1024)?;
-            }
-            let Some(known) =
-                templates::find(&state.db, auth.scope.company_id(), &conversation.number_waba_id, &name, &language)
-                    .await?
-            else {
-                return Err(ApiError::Rule {
-                    code: "unknown_template",
-                    message: format!("there is no template `{name}` in {language} in the catalogue"),
-                });
-            };
-            if known.status != "approved" {
-                return Err(ApiError::Rule {
-                    code: "template_not_approved",
-                    message: format!("the template `{name}` is {}, not approved, so it cannot be sent", known.status),
-                });
-            }
-            check_parameters(known.parameter_count as usize, &template.parameters).map_err(|refusal| {
-                ApiError::Rule {
-                    code: "missing_parameter",
-                    message: match refusal {
-                        ParameterRefusal::Missing(n) => format!("parameter {n} of the template `{name}` is missing"),
-                        ParameterRefusal::TooMany { expected, given } => {
-                            format!("the template `{name}` takes {expected} parameters, not {given}")
-                        }
-                    },
-                }
-            })?;
-            let shown = format!("[{name}] {}", template.parameters.join(" · "));
-            (Outbound::Template { name, language, parameters: template.parameters }, shown, reply_to)
-        }
-        SendRequest::Location { location, reply_to } => {
-            require_window(&conversation)?;
-            if !(-90.0..=90.0).contains(&location.latitude) {
-                return Err(ApiError::invalid("location.latitude", "must be between -90 and 90"));
-            }
-            if !(-180.0..=180.0).contains(&location.longitude) {
-                return Err(ApiError::invalid("location.longitude", "must be between -180 and 180"));
-            }
-            let name = location
-                .name
-                .as_deref()
-                .map(|n| optional_text("location.name", n, 256))
-                .transpose()?
-                .filter(|n| !n.is_empty());
-            let address = location
-                .address
-                .as_deref()
-                .map(|a| optional_text("location.address", a, 512))
-                .transpose()?
-                .filter(|a| !a.is_empty());
-            let shown = [name.clone(), address.clone()].into_iter().flatten().collect::<Vec<_>>().join(", ");
-            let outbound =
-                Outbound::Location { latitude: location.latitude, longitude: location.longitude, name, address };
-            (outbound, shown, reply_to)
-        }
-        SendRequest::Image { upload_id, caption, reply_to } => {
-            attachment(&state, &auth, &conversation, "image", upload_id, caption, reply_to).await?
-        }
-        SendRequest::Video { upload_id, caption, reply_to } => {
-            attachment(&state, &auth, &conversation, "video", upload_id, caption, reply_to).await?
-        }
-        SendRequest::Audio { upload_id, reply_to } => {
-            attachment(&state, &auth, &conversation, "audio", upload_id, None, reply_to).await?
-        }
-        SendRequest::Document { upload_id, caption, reply_to } => {
-            attachment(&state, &auth, &conversation, "document", upload_id, caption, reply_to).await?
-        }
-        SendRequest::Sticker { upload_id, reply_to } => {
-            attachment(&state, &auth, &conversation, "sticker", upload_id, None, reply_to).await?
-        }
-        SendRequest::Reaction { message_id, emoji } => {
-            require_window(&conversation)?;
-            if emoji.chars().count() > 8 || emoji.chars().any(|c| c.is_alphanumeric() || c.is_whitespace()) {
-                return Err(ApiError::invalid("emoji", "must be one emoji, or empty to remove the reaction"));
-            }
-            if !conversations::has_message(&state.db, auth.scope.company_id(), conversation.id, &message_id).await? {
-                return Err(ApiError::invalid("message_id", "is not a message of this conversation"));
-            }
-            (Outbound::Reaction { message_id: message_id.clone(), emoji: emoji.clone() }, emoji, None)
-        }
-    };
-    let kind = outbound.kind();
-    let payload = outbound.to_json(recipient, reply_to.as_deref());
-    let message_id = outbox::enqueue(
-        &state.db,
-        NewSend {
-            company_id: auth.scope.company_id(),
-            conversation_id: conversation.id,
-            number_id: conversation.number_id,
-            kind,
-            text: Some(&shown),
-            reply_to: reply_to.as_deref(),
-            payload: &payload,
-            staff_id: Some(auth.session.staff_id),
-            only_if_mine: auth.session.role().is_some_and(|r| !r.sees_whole_scope()),
-            automatic: None,
-        },
-    )
-    .await?;
-    // Answer with the message as queued: read it before a send worker can take it.
-    let message = conversations::message(&state.db, auth.scope.company_id(), message_id).await?;
-    state.outbox.queued();
-    // A reply may have claimed an unclaimed chat: those it was offered to must see it go.
-    let offered = match conversation.responsible_staff_id {
-        None => rapport_storage::conversations::facts(&state.db, auth.scope.company_id(), &[conversation.id])
-            .await?
-            .into_iter()
-            .flat_map(|(_, facts)| facts.offered_to)
-            .collect(),
-        Some(_) => Vec::new(),
-    };
-    let changes = [(conversation.id, EventKind::Message)];
-    state.config.live.changed_for(&state.db, auth.scope.company_id(), &changes, &offered).await;
+    let chat = conversations::get(&state.db, &auth.scope, id).await?;
+    let (content, reply_to) = body.into_content()?;
+    let sender = Sender::Staff { staff_id: auth.staff_id(), role: auth.session.role() };
+    let company_id = auth.scope.company_id();
+    let message_id = send::send(&state, company_id, send::Message { chat: &chat, content, reply_to, sender }).await?;
+    // Answer with the message as queued (a send worker may already have moved it on).
+    let message = conversations::message(&state.db, company_id, message_id).await?;
     Ok((StatusCode::CREATED, Json(message.into())))
+}
+
+impl SendRequest {
+    /// The content to send, with the checks that belong to the request's shape (coordinates,
+    /// one emoji, template texts' lengths), and the quoted message.
+    fn into_content(self) -> ApiResult<(Content, Option<String>)> {
+        Ok(match self {
+            SendRequest::Text { text, reply_to } => (Content::Message(Outbound::Text { body: text }), reply_to),
+            SendRequest::Template { template, reply_to } => {
+                let name = required_text("template.name", &template.name, 512)?;
+                let language = required_text("template.language", &template.language, 16)?;
+                for parameter in &template.parameters {
+                    optional_text("template.parameters", parameter, 1024)?;
+                }
+                let parameters = template.parameters;
+                (Content::Message(Outbound::Template { name, language, parameters }), reply_to)
+            }
+            SendRequest::Location { location, reply_to } => (location.into_content()?, reply_to),
+            SendRequest::Reaction { message_id, emoji } => {
+                if emoji.chars().count() > 8 || emoji.chars().any(|c| c.is_alphanumeric() || c.is_whitespace()) {
+                    return Err(ApiError::invalid("emoji", "must be one emoji, or empty to remove the reaction"));
+                }
+                (Content::Message(Outbound::Reaction { message_id, emoji }), None)
+            }
+            SendRequest::Image { upload_id, caption, reply_to } => attachment("image", upload_id, caption, reply_to),
+            SendRequest::Video { upload_id, caption, reply_to } => attachment("video", upload_id, caption, reply_to),
+            SendRequest::Audio { upload_id, reply_to } => attachment("audio", upload_id, None, reply_to),
+            SendRequest::Document { upload_id, caption, reply_to } => {
+                attachment("document", upload_id, caption, reply_to)
+            }
+            SendRequest::Sticker { upload_id, reply_to } => attachment("sticker", upload_id, None, reply_to),
+        })
+    }
+}
+
+fn attachment(
+    kind: &'static str,
+    upload_id: i64,
+    caption: Option<String>,
+    reply_to: Option<String>,
+) -> (Content, Option<String>) {
+    (Content::Media { kind, upload_id, caption }, reply_to)
+}
+
+impl LocationRequest {
+    fn into_content(self) -> ApiResult<Content> {
+        if !(-90.0..=90.0).contains(&self.latitude) {
+            return Err(ApiError::invalid("location.latitude", "must be between -90 and 90"));
+        }
+        if !(-180.0..=180.0).contains(&self.longitude) {
+            return Err(ApiError::invalid("location.longitude", "must be between -180 and 180"));
+        }
+        let text = |field, value: Option<String>, max| {
+            value.map(|v| optional_text(field, &v, max)).transpose().map(|v| v.filter(|v| !v.is_empty()))
+        };
+        Ok(Content::Message(Outbound::Location {
+            latitude: self.latitude,
+            longitude: self.longitude,
+            name: text("location.name", self.name, 256)?,
+            address: text("location.address", self.address, 512)?,
+        }))
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -418,7 +339,7 @@ pub async fn add_note(
     }
     let company_id = auth.scope.company_id();
     let note = rapport_storage::notes::add(&state.db, company_id, conversation.id, auth.staff_id(), &text).await?;
-    state.config.live.changed(&state.db, company_id, &[(conversation.id, EventKind::Message)]).await;
+    state.settings.live.changed(&state.db, company_id, &[(conversation.id, EventKind::Message)]).await;
     Ok((StatusCode::CREATED, Json(conversations::message(&state.db, company_id, note).await?.into())))
 }
 
@@ -429,8 +350,8 @@ pub async fn mark_read(State(state): State<AppState>, auth: Auth, Id(id): Id) ->
     auth.require(Grant::MenuChats)?;
     let conversation = conversations::get(&state.db, &auth.scope, id).await?;
     rapport_storage::notifications::read_conversation(&state.db, auth.staff_id(), conversation.id).await?;
-    if auth.session.role().is_none_or(|r| r.may_write()) {
-        crate::outbox::mark_read(&state, auth.scope.company_id(), conversation.id, conversation.number_id);
+    if auth.may_write() {
+        rapport_app::outbox::mark_read(&state, auth.scope.company_id(), conversation.id, conversation.number_id);
     }
     Ok(StatusCode::ACCEPTED)
 }
@@ -445,7 +366,7 @@ pub async fn media(State(state): State<AppState>, auth: Auth, Id(id): Id) -> Api
     auth.require(Grant::MenuChats)?;
     let file = rapport_storage::media::file_of(&state.db, &auth.scope, id).await?;
     let path = file.media_path.ok_or(ApiError::NotFound)?;
-    let bytes = tokio::fs::read(state.config.media_dir.join(&path)).await.map_err(|_| ApiError::NotFound)?;
+    let bytes = tokio::fs::read(state.settings.media_dir.join(&path)).await.map_err(|_| ApiError::NotFound)?;
     let filename = file.media_filename.unwrap_or_else(|| "media".into()).replace(['"', '\\', '\r', '\n'], "_");
     // Customers choose what they send: only types a browser shows without running anything are
     // served inline; everything else is a download, and no script may run from this route.
@@ -466,53 +387,4 @@ pub async fn media(State(state): State<AppState>, auth: Auth, Id(id): Id) -> Api
         ],
         bytes,
     ))
-}
-
-/// Free-form messages (anything but a template) need the 24-hour window open.
-fn require_window(conversation: &conversations::ConversationRow) -> ApiResult<()> {
-    if window::is_open(conversation.last_inbound_at, now_ms()) {
-        return Ok(());
-    }
-    Err(ApiError::Rule {
-        code: "window_closed",
-        message: "the 24-hour customer service window is closed: the customer has not written in the last 24 hours, \
-                  so only an approved template can be sent"
-            .into(),
-    })
-}
-
-/// An attachment send: the upload must be the company's and of the kind asked for; the send
-/// worker uploads it to Meta first (the payload's `_upload` names the file).
-async fn attachment(
-    state: &AppState,
-    auth: &Auth,
-    conversation: &conversations::ConversationRow,
-    kind: &'static str,
-    upload_id: i64,
-    caption: Option<String>,
-    reply_to: Option<String>,
-) -> ApiResult<(Outbound, String, Option<String>)> {
-    require_window(conversation)?;
-    let upload = rapport_storage::uploads::get(&state.db, auth.scope.company_id(), Some(auth.staff_id()), upload_id)
-        .await
-        .map_err(|_| ApiError::invalid("upload_id", "no such upload"))?;
-    let actual = rapport_domain::attachment::kind_for(&upload.mime_type).map(|k| k.kind);
-    if actual != Some(kind) {
-        return Err(ApiError::invalid(
-            "upload_id",
-            format!("this upload is a {}, not a {kind}", actual.unwrap_or("file")),
-        ));
-    }
-    let caption = caption.as_deref().map(|c| multiline_text("caption", c, 1024)).transpose()?.filter(|c| !c.is_empty());
-    let shown = caption.clone().unwrap_or_else(|| upload.filename.clone());
-    let outbound = Outbound::Media {
-        kind: kind.to_string(),
-        upload: rapport_channels::whatsapp::graph::PendingUpload {
-            path: upload.path,
-            mime_type: upload.mime_type,
-            filename: upload.filename,
-        },
-        caption,
-    };
-    Ok((outbound, shown, reply_to))
 }

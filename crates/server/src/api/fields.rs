@@ -187,12 +187,7 @@ pub async fn create(
     ApiJson(body): ApiJson<FieldRequest>,
 ) -> ApiResult<(StatusCode, Json<FieldView>)> {
     let settings = settings(&state, &auth, body).await?;
-    let field = contact_fields::create(&state.db, &auth.scope, &auth.actor(), settings).await.map_err(|e| match e {
-        rapport_storage::StorageError::Conflict(_) => {
-            ApiError::conflict("field_exists", "a field with this key exists already")
-        }
-        e => e.into(),
-    })?;
+    let field = contact_fields::create(&state.db, &auth.scope, &auth.actor(), settings).await?;
     Ok((StatusCode::CREATED, Json(field.into())))
 }
 

@@ -7,7 +7,6 @@ use super::contacts::{ContactQuery, columns_of, list_query};
 use super::extract::{ApiJson, ApiQuery, Id};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::customers::Catalogue;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors};
 use crate::views::rfc3339;
 use axum::Json;
@@ -15,6 +14,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use rapport_app::customers::Catalogue;
 use rapport_domain::Grant;
 use rapport_domain::values::required_text;
 use rapport_storage::imports::{self, Import, Plan};
@@ -68,7 +68,7 @@ fn view(import: Import, headers: Vec<String>) -> ImportView {
 }
 
 async fn headers_of(state: &AppState, import: &Import) -> Vec<String> {
-    let path = state.config.media_dir.join(&import.path);
+    let path = state.settings.media_dir.join(&import.path);
     tokio::task::spawn_blocking(move || Sheet::open(path).map(|s| s.headers().to_vec()).unwrap_or_default())
         .await
         .unwrap_or_default()
@@ -122,7 +122,7 @@ pub async fn upload(
         .or_else(|| Format::from_name(&file_name))
         .ok_or_else(|| ApiError::invalid("file", "is not a CSV or XLSX file"))?;
     let relative = format!("imports/{}/{}.{}", auth.scope.company_id(), random_name(), format.extension());
-    let path = state.config.media_dir.join(&relative);
+    let path = state.settings.media_dir.join(&relative);
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await.map_err(|e| ApiError::Internal(format!("import store: {e}")))?;
     }
@@ -151,7 +151,7 @@ pub async fn upload(
             return Err(ApiError::invalid("file", reason));
         }
     };
-    let offered = crate::import::targets(&state.db, &auth.scope).await?;
+    let offered = rapport_app::import::targets(&state.db, &auth.scope).await?;
     let mapping = auto_map(&headers, &offered.targets);
     let targets = offered
         .targets
@@ -227,7 +227,7 @@ pub async fn start(
     auth.require(Grant::MenuContacts)?;
     let import = imports::get(&state.db, &auth.scope, id).await?;
     let headers = headers_of(&state, &import).await;
-    let offered = crate::import::targets(&state.db, &auth.scope).await?;
+    let offered = rapport_app::import::targets(&state.db, &auth.scope).await?;
     offered
         .check(headers.len(), &body.mapping)
         .map_err(|message| ApiError::InvalidField { field: "mapping".into(), message })?;
@@ -338,10 +338,10 @@ pub async fn export(
     };
     let query = list_query(&auth, &catalogue, &list)?;
     let catalog = state.i18n.for_language("en");
-    let export = crate::export::prepare(&state.db, &auth.scope, &catalogue, catalog, query, columns).await?;
+    let export = rapport_app::export::prepare(&state.db, &auth.scope, &catalogue, catalog, query, columns).await?;
     let (db, runtime) = (state.db.clone(), tokio::runtime::Handle::current());
     if xlsx {
-        let dir = state.config.media_dir.join("exports");
+        let dir = state.settings.media_dir.join("exports");
         tokio::fs::create_dir_all(&dir).await.map_err(|e| ApiError::Internal(format!("export: {e}")))?;
         let path = dir.join(format!("{}.xlsx", random_name()));
         let writing = path.clone();

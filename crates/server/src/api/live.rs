@@ -7,11 +7,11 @@
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::live::{Event, EventKind};
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
+use rapport_app::live::{Event, EventKind};
 use rapport_domain::Grant;
 use rapport_domain::chat_access::{ChatViewer, can_see_chat};
 use rapport_storage::conversations;
@@ -47,7 +47,7 @@ struct FromTab {
 }
 
 async fn serve(state: AppState, auth: Auth, mut socket: WebSocket) {
-    let mut events = state.config.live.subscribe();
+    let mut events = state.settings.live.subscribe();
     let role = auth.session.role();
     loop {
         tokio::select! {
@@ -86,7 +86,7 @@ async fn serve(state: AppState, auth: Auth, mut socket: WebSocket) {
 /// Tells the colleagues who see the chat that this person is typing in it (only people who
 /// may write to it announce anything).
 async fn typing(state: &AppState, auth: &Auth, conversation_id: i64) {
-    if auth.session.role().is_some_and(|r| !r.may_write()) {
+    if !auth.may_write() {
         return;
     }
     let company_id = auth.scope.company_id();
@@ -104,5 +104,5 @@ async fn typing(state: &AppState, auth: &Auth, conversation_id: i64) {
         for_staff: None,
         also_for: Vec::new(),
     };
-    state.config.live.publish(event).await;
+    state.settings.live.publish(event).await;
 }

@@ -134,7 +134,7 @@ pub async fn create(
         department_id: body.department_id.unwrap_or(auth.scope.viewer.department_id),
         sync: sync(body.sync_filter.as_deref(), &body.sync_except)?.unwrap_or(SyncFilter::All),
     };
-    let created = numbers::create(&state.db, &auth.scope, &auth.actor(), &state.config.secrets, new).await?;
+    let created = numbers::create(&state.db, &auth.scope, &auth.actor(), &state.settings.secrets, new).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
@@ -210,7 +210,7 @@ pub async fn update(
         },
         sync: sync(body.sync_filter.as_deref(), &body.sync_except)?,
     };
-    let secrets = &state.config.secrets;
+    let secrets = &state.settings.secrets;
     Ok(Json(numbers::update(&state.db, &auth.scope, &auth.actor(), secrets, id, changes).await?.into()))
 }
 
@@ -220,6 +220,6 @@ pub async fn update(
 pub async fn disconnect(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<StatusCode> {
     auth.require(Grant::MenuNumbers)?;
     let changes = NumberChanges { status: Some(STATUS_DISCONNECTED), ..Default::default() };
-    numbers::update(&state.db, &auth.scope, &auth.actor(), &state.config.secrets, id, changes).await?;
+    numbers::update(&state.db, &auth.scope, &auth.actor(), &state.settings.secrets, id, changes).await?;
     Ok(StatusCode::NO_CONTENT)
 }

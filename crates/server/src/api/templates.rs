@@ -237,7 +237,7 @@ pub async fn sync(
         .await
         .map_err(|_| ApiError::invalid("number_id", "no such number"))?;
     let (_, sealed) = rapport_storage::jobs::sender(&state.db, number.id).await?;
-    let token = state.config.secrets.open(&sealed).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let token = state.settings.secrets.open(&sealed).map_err(|e| ApiError::Internal(e.to_string()))?;
     let listed = state
         .graph
         .templates(&number.waba_id, &token)

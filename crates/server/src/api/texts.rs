@@ -204,7 +204,7 @@ pub async fn preview(
     if let Some(contact_id) = chat.contact_id {
         let stored = rapport_storage::contacts::field_values(&state.db, auth.scope.company_id(), contact_id).await?;
         for (key, value) in stored {
-            values = values.with(&format!("Contact.{key}"), crate::customers::value_text(&value));
+            values = values.with(&format!("Contact.{key}"), rapport_app::customers::value_text(&value));
         }
     }
     let values = values

@@ -72,7 +72,7 @@ pub async fn create(
     }
     let hex = hex::encode(Sha256::digest(&body));
     let relative = format!("uploads/{}/{hex}", auth.scope.company_id());
-    let path = state.config.media_dir.join(&relative);
+    let path = state.settings.media_dir.join(&relative);
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await.map_err(|e| ApiError::Internal(format!("media store: {e}")))?;
     }

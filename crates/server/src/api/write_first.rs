@@ -4,7 +4,7 @@
 use super::extract::{ApiJson, Id};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::views::{ConversationView, List, StaffView};
 use axum::Json;
 use axum::extract::State;
@@ -111,9 +111,7 @@ pub async fn start(
     ApiJson(body): ApiJson<StartRequest>,
 ) -> ApiResult<(StatusCode, Json<ConversationView>)> {
     auth.require(Grant::MenuChats)?;
-    if auth.session.role().is_some_and(|r| !r.may_write()) {
-        return Err(ApiError::forbidden("quality control reads conversations but never writes to customers"));
-    }
+    auth.require_writer("writes to customers")?;
     let wa_id = rapport_domain::phone::international_wa_id(&body.phone)?;
     let name = body.name.as_deref().map(|n| rapport_domain::values::optional_text("name", n, 200)).transpose()?;
     let recipient = Recipient { wa_id: &wa_id, name: name.as_deref() };

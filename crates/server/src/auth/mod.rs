@@ -61,6 +61,18 @@ impl Auth {
         self.session.staff_id
     }
 
+    /// Whether this person may write to customers and change their chats (quality control
+    /// never does; the rule is `rapport_domain::role::may_write`).
+    pub fn may_write(&self) -> bool {
+        rapport_domain::role::may_write(self.session.role())
+    }
+
+    /// Refuses with 403 unless [`Auth::may_write`]; `what` ends "quality control reads
+    /// conversations but never …".
+    pub fn require_writer(&self, what: &str) -> Result<(), ApiError> {
+        Ok(rapport_app::send::require_writer(self.session.role(), what)?)
+    }
+
     pub fn has(&self, grant: Grant) -> bool {
         self.scope.viewer.has(grant)
     }

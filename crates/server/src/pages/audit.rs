@@ -5,11 +5,11 @@ use super::{page_error, render};
 use crate::AppState;
 use crate::auth::PageAuth;
 use crate::error::ApiError;
-use crate::i18n::Catalog;
 use crate::views::{AuditEntryView, rfc3339};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use rapport_app::i18n::Catalog;
 use rapport_domain::Grant;
 use serde::Deserialize;
 

@@ -7,11 +7,11 @@ use super::{page_error, render};
 use crate::AppState;
 use crate::auth::PageAuth;
 use crate::error::ApiError;
-use crate::i18n::Catalog;
 use crate::views::rfc3339;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use rapport_app::i18n::Catalog;
 use rapport_domain::{Grant, window};
 use rapport_storage::conversations::{self, ConversationFilter, ConversationRow, MessageRow, StatusFilter};
 use rapport_storage::now_ms;
@@ -177,11 +177,13 @@ impl Card {
     async fn enrich(&mut self, state: &AppState, auth: &crate::auth::Auth, contact_id: i64) {
         let Ok(contact) = rapport_storage::contacts::get(&state.db, &auth.scope, contact_id).await else { return };
         self.contact_id = Some(contact_id);
-        if let Ok(catalogue) = crate::customers::Catalogue::load(&state.db, &auth.scope).await {
+        if let Ok(catalogue) = rapport_app::customers::Catalogue::load(&state.db, &auth.scope).await {
             self.fields = catalogue
                 .fields
                 .iter()
-                .filter_map(|f| contact.fields.get(&f.key).map(|v| (f.name.clone(), crate::customers::value_text(v))))
+                .filter_map(|f| {
+                    contact.fields.get(&f.key).map(|v| (f.name.clone(), rapport_app::customers::value_text(v)))
+                })
                 .collect();
         }
         if let Ok(notes) = rapport_storage::contact_notes::list(&state.db, &auth.scope, contact_id).await {
@@ -249,8 +251,8 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
                         tracing::warn!(error = %e, "could not mark the chat's notification read");
                     }
                     // Opening a chat reads it, as on a phone; quality control leaves no trace.
-                    if auth.session.role().is_none_or(|r| r.may_write()) {
-                        crate::outbox::mark_read(&state, auth.scope.company_id(), c.id, c.number_id);
+                    if auth.may_write() {
+                        rapport_app::outbox::mark_read(&state, auth.scope.company_id(), c.id, c.number_id);
                     }
                     Open {
                         id: c.id,
@@ -364,7 +366,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
         keep: params.query(),
         params,
         assignees,
-        may_write: auth.session.role().is_none_or(|r| r.may_write()),
+        may_write: auth.may_write(),
     })
 }
 

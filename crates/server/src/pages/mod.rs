@@ -19,12 +19,12 @@ mod texts;
 
 use crate::AppState;
 use crate::auth::PageAuth;
-use crate::i18n::Catalog;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
+use rapport_app::i18n::Catalog;
 use rapport_domain::{GrantGroup, GrantSet};
 use shell::Shell;
 

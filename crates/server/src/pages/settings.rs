@@ -5,10 +5,10 @@ use super::{page_error, render};
 use crate::AppState;
 use crate::auth::PageAuth;
 use crate::error::ApiError;
-use crate::i18n::Catalog;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use rapport_app::i18n::Catalog;
 use rapport_domain::Grant;
 use rapport_storage::companies;
 

@@ -2,7 +2,7 @@
 //! the CSRF token the script sends with changes.
 
 use crate::auth::Auth;
-use crate::i18n::Catalog;
+use rapport_app::i18n::Catalog;
 use rapport_domain::Grant;
 
 pub struct MenuItem<'a> {

@@ -5,6 +5,7 @@
 
 pub mod simulated;
 
+use rapport_app::{App, Settings};
 use rapport_server::{AppState, ServerConfig, hash_password};
 use rapport_storage::{Db, companies};
 use reqwest::{Method, StatusCode};
@@ -18,14 +19,16 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(db: Db) -> TestServer {
-        TestServer::start_with(db, ServerConfig::default()).await
+        TestServer::start_with(db, Settings::default()).await
     }
 
-    pub async fn start_with(db: Db, config: ServerConfig) -> TestServer {
+    pub async fn start_with(db: Db, settings: Settings) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState::new(db.clone(), config);
+        let (app, workers) = App::new(db.clone(), settings);
+        workers.start();
+        let state = AppState::new(app, ServerConfig::default());
         tokio::spawn(rapport_server::serve(listener, state, async {
             let _ = rx.await;
         }));

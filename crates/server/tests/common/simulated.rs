@@ -1,7 +1,7 @@
 //! A server wired to the Cloud API simulator, with a connected number and a logged-in admin.
 
 use super::{Client, TestServer};
-use rapport_server::{Clock, ServerConfig};
+use rapport_app::{Clock, Settings};
 use rapport_simulator::{Account, Simulator};
 use rapport_storage::Db;
 use reqwest::StatusCode;
@@ -34,7 +34,7 @@ pub async fn setup_with_clock(db: Db, clock: Clock) -> Setup {
         app_secret: "simulated-app-secret".into(),
     };
     let simulator = Simulator::start(account.clone(), "127.0.0.1:0").await.unwrap();
-    let config = ServerConfig { graph_api_url: simulator.base_url().to_string(), clock, ..ServerConfig::default() };
+    let config = Settings { graph_api_url: simulator.base_url().to_string(), clock, ..Settings::default() };
     let server = TestServer::start_with(db, config).await;
     simulator.set_webhook_url(&format!("{}/webhooks/whatsapp", server.base));
     let (_, root, admin) = server.company("Acme", "admin@acme.test").await;

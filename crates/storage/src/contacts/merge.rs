@@ -12,13 +12,14 @@ use crate::schema::{
 };
 use crate::scope::Scope;
 use crate::{Db, Tx, json, now_ms};
+use rapport_domain::Refusal;
 use sea_query::{Expr, ExprTrait, Func, Query};
 use serde_json::json;
 
 /// Merges `other` into `survivor`; both must be visible to `scope`.
 pub async fn merge(db: &Db, scope: &Scope, actor: &Actor, survivor: i64, other: i64) -> Result<Contact> {
     if survivor == other {
-        return Err(StorageError::Refused("merge_same_contact"));
+        return Err(StorageError::Refused(Refusal::MergeSameContact));
     }
     let keep = get(db, scope, survivor).await?;
     let gone = get(db, scope, other).await?;

@@ -16,6 +16,7 @@ use crate::error::{Result, StorageError};
 use crate::schema::{Contacts, Conversations, Departments, Staff};
 use crate::scope::Scope;
 use crate::{Db, Tx, json, now_ms};
+use rapport_domain::Refusal;
 use sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use serde_json::{Map, Value, json};
 
@@ -237,7 +238,7 @@ async fn check_placement(ex: &impl Exec, company_id: i64, input: &ContactInput) 
         .and_where(Expr::col(Departments::Id).eq(input.department_id))
         .to_owned();
     if ex.optional::<(i64,)>(&department).await?.is_none() {
-        return Err(StorageError::Refused("department_not_found"));
+        return Err(StorageError::Refused(Refusal::DepartmentNotFound));
     }
     if let Some(staff_id) = input.responsible_staff_id {
         let staff = Query::select()
@@ -247,7 +248,7 @@ async fn check_placement(ex: &impl Exec, company_id: i64, input: &ContactInput) 
             .and_where(Expr::col(Staff::Id).eq(staff_id))
             .to_owned();
         if ex.optional::<(i64,)>(&staff).await?.is_none() {
-            return Err(StorageError::Refused("responsible_not_found"));
+            return Err(StorageError::Refused(Refusal::ResponsibleNotFound));
         }
     }
     Ok(())
@@ -439,7 +440,7 @@ pub async fn delete(db: &Db, scope: &Scope, actor: &Actor, id: i64) -> Result<()
 pub async fn restore(db: &Db, scope: &Scope, actor: &Actor, id: i64) -> Result<Contact> {
     let before = get_including_deleted(db, scope, id).await?;
     if before.deleted_at.is_none() {
-        return Err(StorageError::Refused("contact_not_deleted"));
+        return Err(StorageError::Refused(Refusal::ContactNotDeleted));
     }
     set_deleted(db, actor, id, None, "contact.restore", &before).await?;
     get(db, scope, id).await

@@ -2,7 +2,7 @@
 //! the company's country, a contact checked the same way on every write path, and a contact's
 //! columns as text (list cells, export cells).
 
-use crate::error::ApiError;
+use crate::Error;
 use rapport_domain::contact::{self, Details, Draft};
 use rapport_domain::contact_filter::{self, Builtin, Filter, RawCondition};
 use rapport_domain::fields::FieldDef;
@@ -54,18 +54,21 @@ impl Catalogue {
     }
 
     /// A filter from its JSON text (an array of `{field, op, value}`), checked against the fields.
-    pub fn filter(&self, json: Option<&str>) -> Result<Filter, ApiError> {
+    pub fn filter(&self, json: Option<&str>) -> Result<Filter, Error> {
         let Some(text) = json.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(Filter::default()) };
         let raw: Vec<RawCondition> = serde_json::from_str(text).map_err(|e| {
-            ApiError::invalid("filter", format!("must be a JSON array of {{\"field\",\"op\",\"value\"}}: {e}"))
+            Error::Invalid(rapport_domain::Invalid::new(
+                "filter",
+                format!("must be a JSON array of {{\"field\",\"op\",\"value\"}}: {e}"),
+            ))
         })?;
         Ok(contact_filter::parse(&raw, &self.usable(), &self.country)?)
     }
 
     /// The column (built-in or field key) by name, for sorting.
-    pub fn sort_column(&self, name: &str) -> Result<contact_filter::Column, ApiError> {
+    pub fn sort_column(&self, name: &str) -> Result<contact_filter::Column, Error> {
         contact_filter::parse_sort(name, &self.usable())
-            .map_err(|e| ApiError::InvalidField { field: "sort".into(), message: e.to_string() })
+            .map_err(|e| Error::InvalidField { field: "sort".into(), message: e.to_string() })
     }
 
     /// The label of a column: a built-in's translation key or the field's name.
@@ -77,22 +80,19 @@ impl Catalogue {
     }
 
     /// Checks a chosen list of columns: each a built-in or a visible field, once.
-    pub fn check_columns(&self, columns: &[String]) -> Result<Vec<String>, ApiError> {
+    pub fn check_columns(&self, columns: &[String]) -> Result<Vec<String>, Error> {
         let mut kept: Vec<String> = Vec::new();
         for c in columns {
             let known = Builtin::parse(c).is_some() || self.fields.iter().any(|f| &f.key == c);
             if !known {
-                return Err(ApiError::InvalidField {
-                    field: "columns".into(),
-                    message: format!("`{c}` is not a column"),
-                });
+                return Err(Error::InvalidField { field: "columns".into(), message: format!("`{c}` is not a column") });
             }
             if !kept.contains(c) {
                 kept.push(c.clone());
             }
         }
         if kept.is_empty() {
-            return Err(ApiError::invalid("columns", "choose at least one column"));
+            return Err(Error::Invalid(rapport_domain::Invalid::new("columns", "choose at least one column")));
         }
         Ok(kept)
     }
@@ -124,7 +124,7 @@ pub fn checked(
     draft: Draft,
     placement: Placement,
     stored: Option<&Contact>,
-) -> Result<ContactInput, ApiError> {
+) -> Result<ContactInput, Error> {
     let details: Details = contact::validate(&draft, &catalogue.usable(), &catalogue.country)?;
     let fields = match stored {
         Some(c) => catalogue.keep_untouchable(details.fields, &c.fields),
@@ -171,7 +171,7 @@ pub fn cell(contact: &Contact, column: &str, departments: &HashMap<i64, String>)
         Some(Builtin::Source) => contact.source.clone(),
         Some(Builtin::ResponsibleStaffId) => contact.responsible_name.clone().unwrap_or_default(),
         Some(Builtin::DepartmentId) => departments.get(&contact.department_id).cloned().unwrap_or_default(),
-        Some(Builtin::CreatedAt) => crate::views::rfc3339(contact.created_at),
+        Some(Builtin::CreatedAt) => crate::rfc3339(contact.created_at),
         None => contact.fields.get(column).map(value_text).unwrap_or_default(),
     }
 }

@@ -17,16 +17,20 @@ use tokio::sync::Notify;
 /// Largest media file kept (WhatsApp's own limit for documents is 100 MB).
 pub const MAX_BYTES: usize = 100 * 1024 * 1024;
 
-pub struct Settings {
-    pub graph: GraphClient,
-    pub secrets: SecretBox,
-    pub dir: PathBuf,
-    pub workers: usize,
+struct Settings {
+    graph: GraphClient,
+    secrets: SecretBox,
+    dir: PathBuf,
 }
 
-pub fn start(db: Db, settings: Settings) {
-    let settings = Arc::new(settings);
-    let workers = settings.workers;
+/// Starts the download workers the settings ask for (possibly none).
+pub fn start(app: &crate::App) {
+    let settings = Arc::new(Settings {
+        graph: app.graph.clone(),
+        secrets: app.settings.secrets.clone(),
+        dir: app.settings.media_dir.clone(),
+    });
+    let (db, workers) = (app.db.clone(), app.settings.media_workers);
     crate::jobs::spawn_workers(db.clone(), KIND, workers, Arc::new(Notify::new()), move |job| {
         let (db, settings) = (db.clone(), settings.clone());
         async move { fetch(&db, &settings, &job).await }

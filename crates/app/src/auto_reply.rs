@@ -5,18 +5,16 @@
 //! its reply contents in order through the outbound queue, marked as automatic and naming the
 //! rule and the message it answers.
 
-use crate::Clock;
-use crate::live::{EventKind, Live};
-use crate::outbox::Outbox;
-use rapport_channels::whatsapp::graph::{Outbound, PendingUpload, Recipient};
+use crate::send::{self, Content, Sender};
+use crate::{App, Clock, Error};
+use rapport_channels::whatsapp::graph::Outbound;
 use rapport_domain::auto_reply::{Incoming, Matcher, Pattern, Reply, Rule, Scope};
-use rapport_domain::template::check_parameters;
+use rapport_storage::Db;
 use rapport_storage::auto_replies::{self, AutoReply};
 use rapport_storage::conversations::{self, ConversationRow};
 use rapport_storage::greetings::{self, Greetings};
 use rapport_storage::inbound::CustomerMessage;
-use rapport_storage::outbox::{Automatic, NewSend};
-use rapport_storage::{Db, templates, uploads};
+use rapport_storage::outbox::Automatic;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -29,16 +27,20 @@ struct Compiled {
 
 #[derive(Clone)]
 pub struct AutoReplier {
+    app: App,
     db: Db,
-    outbox: Outbox,
-    live: Live,
     clock: Clock,
     compiled: Arc<Mutex<HashMap<i64, Arc<Compiled>>>>,
 }
 
 impl AutoReplier {
-    pub fn new(db: Db, outbox: Outbox, live: Live, clock: Clock) -> AutoReplier {
-        AutoReplier { db, outbox, live, clock, compiled: Arc::default() }
+    pub fn new(app: &crate::App) -> AutoReplier {
+        AutoReplier {
+            app: app.clone(),
+            db: app.db.clone(),
+            clock: app.settings.clock.clone(),
+            compiled: Arc::default(),
+        }
     }
 
     /// Greets and answers the customer messages of a batch: the welcome for a customer's
@@ -102,8 +104,8 @@ impl AutoReplier {
                 let chat = conversations::get_unscoped(&self.db, message.company_id, message.conversation_id).await?;
                 let automatic = Automatic { rule_id: None, answers_message_id: message.message_id };
                 tracing::info!(kind, conversation = chat.id, "greeting");
-                self.send(message.company_id, &chat, Outbound::Text { body: text.clone() }, text.clone(), automatic)
-                    .await?;
+                let content = Content::Message(Outbound::Text { body: text.clone() });
+                self.send(message.company_id, &chat, content, automatic).await;
             }
         }
         Ok(())
@@ -127,115 +129,25 @@ impl AutoReplier {
         }
         let replies: Vec<Reply> = serde_json::from_str(&row.replies_json).unwrap_or_default();
         tracing::info!(rule = row.id, conversation = chat.id, answers = message.message_id, "auto reply");
-        for reply in &replies {
-            let Some((outbound, shown)) = self.outbound(message.company_id, &chat, reply).await? else { continue };
-            let automatic = Automatic { rule_id: Some(row.id), answers_message_id: message.message_id };
-            self.send(message.company_id, &chat, outbound, shown, automatic).await?;
+        let automatic = Automatic { rule_id: Some(row.id), answers_message_id: message.message_id };
+        for reply in replies {
+            self.send(message.company_id, &chat, content(reply), automatic).await;
         }
         Ok(())
     }
 
-    /// Queues one automatic message and tells the open inboxes.
-    async fn send(
-        &self,
-        company_id: i64,
-        chat: &ConversationRow,
-        outbound: Outbound,
-        shown: String,
-        automatic: Automatic,
-    ) -> Result<(), rapport_storage::StorageError> {
-        // A disconnected number sends nothing; staff see the customer's message as usual.
-        if chat.number_status != rapport_storage::numbers::STATUS_CONNECTED {
-            return Ok(());
+    /// Sends one automatic message the way every message is sent. One that cannot be sent any
+    /// more (a disconnected number, a template no longer approved, a removed file) is skipped
+    /// with a note in the log; the staff see the customer's message as usual.
+    async fn send(&self, company_id: i64, chat: &ConversationRow, content: Content, automatic: Automatic) {
+        let message = send::Message { chat, content, reply_to: None, sender: Sender::Automatic(automatic) };
+        match send::send(&self.app, company_id, message).await {
+            Ok(_) => {}
+            Err(Error::Storage(e)) => {
+                tracing::warn!(error = %e, conversation = chat.id, "could not queue an automatic message")
+            }
+            Err(e) => tracing::info!(reason = %e, conversation = chat.id, "automatic message not sendable; skipped"),
         }
-        let recipient = match (&chat.group_id, &chat.contact_wa_id) {
-            (Some(group), _) => Recipient::Group(group),
-            (None, Some(wa_id)) => Recipient::Individual(wa_id),
-            (None, None) => return Ok(()),
-        };
-        let payload = outbound.to_json(recipient, None);
-        let send = NewSend {
-            company_id,
-            conversation_id: chat.id,
-            number_id: chat.number_id,
-            kind: outbound.kind(),
-            text: Some(&shown),
-            reply_to: None,
-            payload: &payload,
-            staff_id: None,
-            only_if_mine: false,
-            automatic: Some(automatic),
-        };
-        rapport_storage::outbox::enqueue(&self.db, send).await?;
-        self.outbox.queued();
-        self.live.changed(&self.db, company_id, &[(chat.id, EventKind::Message)]).await;
-        Ok(())
-    }
-
-    /// What one reply content sends; `None` (and a warning) when it cannot be sent any more,
-    /// as a template not approved in this number's account or a removed file.
-    async fn outbound(
-        &self,
-        company_id: i64,
-        chat: &ConversationRow,
-        reply: &Reply,
-    ) -> Result<Option<(Outbound, String)>, rapport_storage::StorageError> {
-        Ok(match reply {
-            Reply::Text { text } => Some((Outbound::Text { body: text.clone() }, text.clone())),
-            Reply::Template { name, language, parameters } => {
-                let known = templates::find(&self.db, company_id, &chat.number_waba_id, name, language).await?;
-                match known {
-                    Some(t)
-                        if t.status == "approved"
-                            && check_parameters(t.parameter_count as usize, parameters).is_ok() =>
-                    {
-                        let shown = format!("[{name}] {}", parameters.join(" · "));
-                        let outbound = Outbound::Template {
-                            name: name.clone(),
-                            language: language.clone(),
-                            parameters: parameters.clone(),
-                        };
-                        Some((outbound, shown))
-                    }
-                    _ => {
-                        tracing::warn!(template = %name, language = %language, "auto reply template not sendable on this number");
-                        None
-                    }
-                }
-            }
-            Reply::Image { upload_id, caption }
-            | Reply::Video { upload_id, caption }
-            | Reply::Document { upload_id, caption } => {
-                self.media(company_id, reply, *upload_id, caption.clone()).await?
-            }
-            Reply::Audio { upload_id } => self.media(company_id, reply, *upload_id, None).await?,
-        })
-    }
-
-    async fn media(
-        &self,
-        company_id: i64,
-        reply: &Reply,
-        upload_id: i64,
-        caption: Option<String>,
-    ) -> Result<Option<(Outbound, String)>, rapport_storage::StorageError> {
-        let upload = match uploads::get(&self.db, company_id, None, upload_id).await {
-            Ok(upload) => upload,
-            Err(rapport_storage::StorageError::NotFound) => {
-                tracing::warn!(upload = upload_id, "auto reply file is gone");
-                return Ok(None);
-            }
-            Err(e) => return Err(e),
-        };
-        let kind = match reply {
-            Reply::Image { .. } => "image",
-            Reply::Video { .. } => "video",
-            Reply::Audio { .. } => "audio",
-            _ => "document",
-        };
-        let shown = caption.clone().unwrap_or_else(|| upload.filename.clone());
-        let upload = PendingUpload { path: upload.path, mime_type: upload.mime_type, filename: upload.filename };
-        Ok(Some((Outbound::Media { kind: kind.into(), upload, caption }, shown)))
     }
 
     /// The company's compiled rules, rebuilt when they changed since the last build.
@@ -255,6 +167,21 @@ impl AutoReplier {
             cache.insert(company_id, compiled.clone());
         }
         Ok(compiled)
+    }
+}
+
+/// What one stored reply content sends.
+fn content(reply: Reply) -> Content {
+    let media = |kind, upload_id, caption| Content::Media { kind, upload_id, caption };
+    match reply {
+        Reply::Text { text } => Content::Message(Outbound::Text { body: text }),
+        Reply::Template { name, language, parameters } => {
+            Content::Message(Outbound::Template { name, language, parameters })
+        }
+        Reply::Image { upload_id, caption } => media("image", upload_id, caption),
+        Reply::Video { upload_id, caption } => media("video", upload_id, caption),
+        Reply::Document { upload_id, caption } => media("document", upload_id, caption),
+        Reply::Audio { upload_id } => media("audio", upload_id, None),
     }
 }
 

@@ -4,7 +4,6 @@
 //! server pays one commit for many requests.
 
 use crate::auto_reply::AutoReplier;
-use crate::error::ApiError;
 use crate::live::Live;
 use rapport_storage::Db;
 use rapport_storage::inbound::{self, Delivery, Outcome};
@@ -14,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 /// Most requests folded into one transaction.
 const MAX_BATCH: usize = 256;
 
-struct Job {
+pub(crate) struct Job {
     deliveries: Vec<Delivery>,
     done: oneshot::Sender<Result<(), String>>,
 }
@@ -24,19 +23,28 @@ pub struct Ingestor {
     jobs: mpsc::Sender<Job>,
 }
 
+/// The writer's end of the ingestion channel, until [`start`] hands it to the writer.
+pub struct Queue(mpsc::Receiver<Job>);
+
 impl Ingestor {
-    pub fn start(db: Db, live: Live, replier: AutoReplier) -> Ingestor {
+    /// The ingestor and the queue its writer will read once started.
+    pub fn new() -> (Ingestor, Queue) {
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(write_batches(db, live, replier, queue));
-        Ingestor { jobs }
+        (Ingestor { jobs }, Queue(queue))
     }
 
     /// Stores the deliveries durably (together with whatever else is waiting).
-    pub async fn submit(&self, deliveries: Vec<Delivery>) -> Result<(), ApiError> {
+    pub async fn submit(&self, deliveries: Vec<Delivery>) -> crate::Result<()> {
+        let stopped = || crate::Error::Internal("ingestion stopped".into());
         let (done, answer) = oneshot::channel();
-        self.jobs.send(Job { deliveries, done }).await.map_err(|_| ApiError::Internal("ingestion stopped".into()))?;
-        answer.await.map_err(|_| ApiError::Internal("ingestion stopped".into()))?.map_err(ApiError::Internal)
+        self.jobs.send(Job { deliveries, done }).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?.map_err(crate::Error::Internal)
     }
+}
+
+/// Starts the one writer that stores what webhook requests submit.
+pub fn start(db: Db, live: Live, replier: AutoReplier, queue: Queue) {
+    tokio::spawn(write_batches(db, live, replier, queue.0));
 }
 
 async fn write_batches(db: Db, live: Live, replier: AutoReplier, mut queue: mpsc::Receiver<Job>) {

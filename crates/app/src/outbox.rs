@@ -46,27 +46,30 @@ impl Pacer {
     }
 }
 
-pub struct Settings {
+struct Settings {
     /// Where uploaded attachments are read from.
-    pub media_dir: std::path::PathBuf,
-    pub graph: GraphClient,
-    pub secrets: SecretBox,
-    pub workers: usize,
-    pub per_number_per_second: u32,
+    media_dir: std::path::PathBuf,
+    graph: GraphClient,
+    secrets: SecretBox,
     /// Tells open tabs about ticks and failures.
-    pub live: crate::live::Live,
+    live: crate::live::Live,
 }
 
-/// Starts the workers; they run for the life of the process.
-pub fn start(db: Db, settings: Settings) -> Outbox {
-    let outbox = Outbox::default();
+/// Starts the send workers the settings ask for (possibly none); they run until the database
+/// is closed.
+pub fn start(app: &crate::App) {
     let pacer = Arc::new(Pacer {
-        interval: Duration::from_secs(1) / settings.per_number_per_second.max(1),
+        interval: Duration::from_secs(1) / app.settings.sends_per_number_per_second.max(1),
         next: Mutex::new(HashMap::new()),
     });
-    let settings = Arc::new(settings);
-    let workers = settings.workers;
-    crate::jobs::spawn_workers(db.clone(), outbox::KIND, workers, outbox.wake.clone(), move |job| {
+    let settings = Arc::new(Settings {
+        media_dir: app.settings.media_dir.clone(),
+        graph: app.graph.clone(),
+        secrets: app.settings.secrets.clone(),
+        live: app.settings.live.clone(),
+    });
+    let (db, workers, wake) = (app.db.clone(), app.settings.send_workers, app.outbox.wake.clone());
+    crate::jobs::spawn_workers(db.clone(), outbox::KIND, workers, wake, move |job| {
         let (db, settings, pacer) = (db.clone(), settings.clone(), pacer.clone());
         async move {
             let result = send(&db, &settings, &pacer, &job).await;
@@ -78,7 +81,6 @@ pub fn start(db: Db, settings: Settings) -> Outbox {
             result
         }
     });
-    outbox
 }
 
 async fn send(db: &Db, settings: &Settings, pacer: &Pacer, job: &Job) -> Result<(), rapport_storage::StorageError> {
@@ -117,8 +119,8 @@ async fn send(db: &Db, settings: &Settings, pacer: &Pacer, job: &Job) -> Result<
 
 /// Tells Meta the agent has read the customer's latest message (blue ticks on the customer's
 /// phone). Best effort, in the background: a failure is logged, never shown.
-pub fn mark_read(state: &crate::AppState, company_id: i64, conversation: i64, number_id: i64) {
-    let (db, graph, secrets) = (state.db.clone(), state.graph.clone(), state.config.secrets.clone());
+pub fn mark_read(app: &crate::App, company_id: i64, conversation: i64, number_id: i64) {
+    let (db, graph, secrets) = (app.db.clone(), app.graph.clone(), app.settings.secrets.clone());
     tokio::spawn(async move {
         let result = async {
             let Some(wamid) = rapport_storage::conversations::last_inbound_wamid(&db, company_id, conversation)

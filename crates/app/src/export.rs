@@ -105,7 +105,7 @@ pub async fn prepare_all(
     columns: Option<Vec<String>>,
 ) -> Result<Export, ExportError> {
     let catalogue = Catalogue::load(db, scope).await?;
-    let invalid = |e: crate::error::ApiError| ExportError::Invalid(e.to_string());
+    let invalid = |e: crate::Error| ExportError::Invalid(e.to_string());
     let columns = match columns {
         Some(columns) => catalogue.check_columns(&columns).map_err(invalid)?,
         None => rapport_domain::contact_filter::Builtin::ALL
