@@ -386,6 +386,10 @@ function startLive() {
   const live = document.querySelector("[data-live]");
   if (!bell && !live) return;
   const open = Number(live?.dataset.open || 0);
+  // Opening a chat reads it, as on a phone (the server leaves no trace for quality control);
+  // so does every refresh that brings the open chat's new messages in.
+  const markRead = () => { if (open) api("POST", `/api/v1/conversations/${open}/read`); };
+  markRead();
   let socket;
   let retry = 1000;
   let timer;
@@ -415,6 +419,7 @@ function startLive() {
         rendered.set(part, fresh.outerHTML);
         if (part === "#bubbles") {
           mergeBubbles(here.querySelector(part), fresh);
+          markRead();
         } else {
           here.querySelector(part).replaceWith(fresh);
         }

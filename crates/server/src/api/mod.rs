@@ -74,6 +74,15 @@ impl Modify for SecuritySchemes {
 
 fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(organisation_routes())
+        .merge(inbox_routes())
+        .merge(automation_routes())
+        .merge(customer_routes())
+}
+
+/// Sessions, the own profile, departments, staff, the audit log and numbers.
+fn organisation_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(session::login))
         .routes(routes!(session::logout))
         .routes(routes!(me::get_me, me::update_me))
@@ -90,6 +99,11 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list))
         .routes(routes!(numbers::list, numbers::create))
         .routes(routes!(numbers::get_one, numbers::update, numbers::disconnect))
+}
+
+/// Conversations, messages, live events, views, notifications, search and assignment.
+fn inbox_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(conversations::list, write_first::start))
         .routes(routes!(write_first::chat_numbers))
         .routes(routes!(write_first::set_first_number))
@@ -108,6 +122,11 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(assignment::get_distribution, assignment::set_distribution))
         .routes(routes!(conversations::mark_read))
         .routes(routes!(conversations::media))
+}
+
+/// Templates, auto replies, predefined texts, greetings and company settings.
+fn automation_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(templates::list, templates::create))
         .routes(routes!(templates::replace, templates::delete))
         .routes(routes!(templates::sync))
@@ -118,6 +137,11 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(texts::preview))
         .routes(routes!(greetings::get_greetings, greetings::set_greetings))
         .routes(routes!(company::get_company, company::update_company))
+}
+
+/// Contacts, their card, extended fields, imports and exports.
+fn customer_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(contacts::list, contacts::create))
         .routes(routes!(contacts::sources))
         .routes(routes!(contacts::get_columns, contacts::set_columns))

@@ -244,16 +244,9 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
                 conversations::recent(&state.db, &auth.scope, id, params.before, 200)
             );
             match found {
+                // Reading the chat (its notification, Meta's blue ticks) is the page script's
+                // POST to /api/v1/conversations/{id}/read: a GET changes nothing.
                 Ok((c, (messages, more))) => Some({
-                    if let Err(e) =
-                        rapport_storage::notifications::read_conversation(&state.db, auth.staff_id(), c.id).await
-                    {
-                        tracing::warn!(error = %e, "could not mark the chat's notification read");
-                    }
-                    // Opening a chat reads it, as on a phone; quality control leaves no trace.
-                    if auth.may_write() {
-                        rapport_app::outbox::mark_read(&state, auth.scope.company_id(), c.id, c.number_id);
-                    }
                     Open {
                         id: c.id,
                         window_open: window::is_open(c.last_inbound_at, now_ms()),
