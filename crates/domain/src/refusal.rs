@@ -78,6 +78,16 @@ refusals! {
     FieldExists => "field_exists",
 }
 
+impl From<crate::tree::MoveRefusal> for Refusal {
+    fn from(refusal: crate::tree::MoveRefusal) -> Self {
+        match refusal {
+            crate::tree::MoveRefusal::RootCannotMove => Refusal::RootCannotMove,
+            crate::tree::MoveRefusal::IntoOwnSubtree => Refusal::MoveIntoOwnSubtree,
+            crate::tree::MoveRefusal::UnknownParent => Refusal::ParentNotFound,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Refusal;

@@ -81,17 +81,23 @@ impl DeptTree {
 
     /// May `dept` be moved under `new_parent`? Never under itself or its own subtree.
     pub fn check_move(&self, dept: DeptId, new_parent: DeptId) -> Result<(), MoveRefusal> {
-        if !self.contains(new_parent) {
-            return Err(MoveRefusal::UnknownParent);
-        }
-        if self.parent(dept).is_none() {
-            return Err(MoveRefusal::RootCannotMove);
-        }
-        if self.is_within(new_parent, dept) {
-            return Err(MoveRefusal::IntoOwnSubtree);
-        }
-        Ok(())
+        let parent_path = self.contains(new_parent).then(|| self.path(new_parent));
+        check_move(&self.path(dept), parent_path.as_deref())
     }
+}
+
+/// The one rule for moving a department, on materialised paths (storage checks a move with
+/// the paths it holds): `dept_path` is the department's, `new_parent_path` the new parent's
+/// (`None`: there is no such parent).
+pub fn check_move(dept_path: &str, new_parent_path: Option<&str>) -> Result<(), MoveRefusal> {
+    let Some(parent_path) = new_parent_path else { return Err(MoveRefusal::UnknownParent) };
+    if dept_path.matches('/').count() <= 2 {
+        return Err(MoveRefusal::RootCannotMove);
+    }
+    if parent_path.starts_with(dept_path) {
+        return Err(MoveRefusal::IntoOwnSubtree);
+    }
+    Ok(())
 }
 
 /// The path of a new child of a department whose path is `parent_path`.
@@ -142,6 +148,9 @@ mod tests {
         assert_eq!(t.check_move(2, 6), Err(MoveRefusal::IntoOwnSubtree));
         assert_eq!(t.check_move(1, 3), Err(MoveRefusal::RootCannotMove));
         assert_eq!(t.check_move(3, 99), Err(MoveRefusal::UnknownParent));
+        // On paths, as storage checks it: a sibling whose id starts with the same digits is no descendant.
+        assert_eq!(check_move("/1/2/", Some("/1/23/")), Ok(()));
+        assert_eq!(check_move("/1/2/", Some("/1/2/5/")), Err(MoveRefusal::IntoOwnSubtree));
     }
 
     #[test]

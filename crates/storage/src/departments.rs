@@ -187,16 +187,14 @@ pub async fn update(db: &Db, scope: &Scope, actor: &Actor, id: i64, changes: Dep
         q.value(Departments::Introduction, intro.as_str());
     }
     if let Some(parent_id) = changes.parent_id.filter(|p| Some(*p) != before.parent_id) {
-        if before.is_root() {
-            return Err(StorageError::Refused(Refusal::RootCannotMove));
-        }
-        let parent = get_in(&tx, scope.company_id(), parent_id, reach, scope).await.map_err(|e| match e {
-            StorageError::NotFound => StorageError::Refused(Refusal::ParentNotFound),
-            e => e,
-        })?;
-        if parent.path.starts_with(&before.path) {
-            return Err(StorageError::Refused(Refusal::MoveIntoOwnSubtree));
-        }
+        let parent = match get_in(&tx, scope.company_id(), parent_id, reach, scope).await {
+            Ok(parent) => Some(parent),
+            Err(StorageError::NotFound) => None,
+            Err(e) => return Err(e),
+        };
+        let parent_path = parent.as_ref().map(|p| p.path.as_str());
+        rapport_domain::tree::check_move(&before.path, parent_path).map_err(|r| StorageError::Refused(r.into()))?;
+        let Some(parent) = parent else { return Err(StorageError::Refused(Refusal::ParentNotFound)) };
         q.value(Departments::ParentId, parent_id);
         let new_path = child_path(&parent.path, id);
         // Re-root the whole subtree's paths: '/1/2/5/9/' -> '/1/3/5/9/'.

@@ -69,6 +69,19 @@ pub async fn numbers(db: &Db, scope: &Scope) -> Result<Vec<ChatNumber>> {
     db.all(&q).await
 }
 
+/// [`numbers`], each with whether it is the one the viewer writes first from (DIST-4).
+pub async fn choices(db: &Db, scope: &Scope) -> Result<Vec<(ChatNumber, bool)>> {
+    let me = crate::staff::get_unscoped(db, scope.company_id(), scope.viewer.staff_id).await?;
+    let numbers = numbers(db, scope).await?;
+    Ok(numbers
+        .into_iter()
+        .map(|n| {
+            let first = me.first_number_id == Some(n.id);
+            (n, first)
+        })
+        .collect())
+}
+
 /// Sets (or with `None` clears) the number a staff member `scope` sees writes first from. The
 /// number must be one of the company's connected numbers.
 pub async fn set(db: &Db, scope: &Scope, actor: &Actor, staff_id: i64, number_id: Option<i64>) -> Result<StaffMember> {

@@ -10,8 +10,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use rapport_domain::Grant;
+use rapport_storage::now_ms;
 use rapport_storage::write_first::{self, ChatNumber, Recipient};
-use rapport_storage::{now_ms, staff};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -63,12 +63,11 @@ pub struct ChatNumberView {
     ))]
 pub async fn chat_numbers(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<List<ChatNumberView>>> {
     auth.require(Grant::MenuChats)?;
-    let me = staff::get_unscoped(&state.db, auth.scope.company_id(), auth.staff_id()).await?;
-    let numbers = write_first::numbers(&state.db, &auth.scope).await?;
-    let items = numbers
+    let items = write_first::choices(&state.db, &auth.scope)
+        .await?
         .into_iter()
-        .map(|n: ChatNumber| ChatNumberView {
-            first: me.first_number_id == Some(n.id),
+        .map(|(n, first): (ChatNumber, bool)| ChatNumberView {
+            first,
             id: n.id,
             display_phone_number: n.display_phone_number,
             verified_name: n.verified_name,

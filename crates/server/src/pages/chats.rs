@@ -364,12 +364,11 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
 }
 
 async fn chat_numbers(state: &AppState, scope: &rapport_storage::Scope) -> Result<Vec<ChatNumberOption>, ApiError> {
-    let me = rapport_storage::staff::get_unscoped(&state.db, scope.company_id(), scope.viewer.staff_id).await?;
-    let numbers = rapport_storage::write_first::numbers(&state.db, scope).await?;
+    let numbers = rapport_storage::write_first::choices(&state.db, scope).await?;
     Ok(numbers
         .into_iter()
-        .map(|n| ChatNumberOption {
-            first: me.first_number_id == Some(n.id),
+        .map(|(n, first)| ChatNumberOption {
+            first,
             label: format!("{} {}", n.display_phone_number, n.verified_name).trim().to_string(),
             id: n.id,
         })
