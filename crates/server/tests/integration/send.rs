@@ -2,9 +2,7 @@
 //! a customer writes, an agent replies through the API, the simulator receives Meta's request
 //! shape and reports sent → delivered → read back through the webhook.
 
-mod common;
-
-use common::simulated::{CUSTOMER, conversation_id, reply, setup, wait_for};
+use crate::common::simulated::{CUSTOMER, conversation_id, reply, setup, wait_for};
 use rapport_simulator::Failure;
 use rapport_storage::testing;
 use reqwest::StatusCode;

@@ -1,9 +1,7 @@
 //! Chat history search (INBOX-4) on SQLite (FTS5 trigrams) and PostgreSQL (pg_trgm): any
 //! language, with highlighted snippets, only within what the caller may search.
 
-mod common;
-
-use common::simulated::setup;
+use crate::common::simulated::setup;
 use rapport_storage::testing;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

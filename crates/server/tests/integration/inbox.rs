@@ -1,10 +1,8 @@
 //! Who sees and answers which customer (PERM-5, DIST-1, DIST-2, INBOX-1, INBOX-5), on SQLite
 //! and PostgreSQL, with customers writing through the Cloud API simulator.
 
-mod common;
-
-use common::Client;
-use common::simulated::{Setup, reply, setup};
+use crate::common::Client;
+use crate::common::simulated::{Setup, reply, setup};
 use rapport_storage::testing;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

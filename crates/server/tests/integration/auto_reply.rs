@@ -2,10 +2,8 @@
 //! PostgreSQL: the first matching rule sends all its replies in order, private rules of the
 //! number's owner come first, the cool-down holds, and an edit applies to the very next message.
 
-mod common;
-
-use common::Client;
-use common::simulated::{Setup, setup, setup_with_clock};
+use crate::common::Client;
+use crate::common::simulated::{Setup, setup, setup_with_clock};
 use rapport_app::Clock;
 use rapport_storage::testing;
 use reqwest::StatusCode;

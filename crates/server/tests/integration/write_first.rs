@@ -1,10 +1,8 @@
 //! Writing to a customer first (DIST-4), on SQLite and PostgreSQL: the number each staff member
 //! writes first from, and starting a chat with a phone number.
 
-mod common;
-
-use common::Client;
-use common::simulated::{Setup, reply, setup};
+use crate::common::Client;
+use crate::common::simulated::{Setup, reply, setup};
 use rapport_storage::testing;
 use reqwest::StatusCode;
 use serde_json::json;

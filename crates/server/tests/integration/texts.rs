@@ -1,9 +1,7 @@
 //! Predefined texts (TEXT-1) on SQLite and PostgreSQL: personal and shared texts, merge fields
 //! checked when saved and filled for a real customer in the preview.
 
-mod common;
-
-use common::simulated::setup;
+use crate::common::simulated::setup;
 use rapport_storage::testing;
 use reqwest::StatusCode;
 use serde_json::json;

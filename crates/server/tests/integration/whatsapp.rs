@@ -1,9 +1,7 @@
 //! WhatsApp numbers and webhook ingestion over HTTP on a real port, on SQLite and PostgreSQL,
 //! fed with the real payloads in `../shared/fixtures/whatsapp/`.
 
-mod common;
-
-use common::{Client, TestServer};
+use crate::common::{Client, TestServer};
 use rapport_channels::whatsapp::signature;
 use rapport_storage::testing;
 use reqwest::StatusCode;

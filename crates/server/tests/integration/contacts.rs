@@ -5,10 +5,8 @@
 //! customers; the filter and its export agree; a 10,000-row import with 3% broken rows imports
 //! exactly the rest and reports exactly the broken ones; notes belong to their authors.
 
-mod common;
-
-use common::simulated::setup;
-use common::{Client, TestServer, ids};
+use crate::common::simulated::setup;
+use crate::common::{Client, TestServer, ids};
 use rapport_storage::{Db, testing};
 use rapport_tabular::Sheet;
 use reqwest::StatusCode;

@@ -1,8 +1,6 @@
 //! The API driven over HTTP on a real port, on SQLite and (when configured) PostgreSQL.
 
-mod common;
-
-use common::{TestServer, ids};
+use crate::common::{TestServer, ids};
 use rapport_storage::testing;
 use reqwest::StatusCode;
 use serde_json::json;

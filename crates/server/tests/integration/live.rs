@@ -1,10 +1,8 @@
 //! Live events over the inbox WebSocket (INBOX-3): they reach every viewer in scope and nobody
 //! else, and with NATS an event on one instance reaches a browser connected to another.
 
-mod common;
-
-use common::simulated::{Setup, setup};
-use common::{Client, TestServer};
+use crate::common::simulated::{Setup, setup};
+use crate::common::{Client, TestServer};
 use futures_util::StreamExt;
 use rapport_app::Settings;
 use rapport_app::live::Live;
