@@ -1,13 +1,11 @@
 //! The audit log page: who did what, when, from where, with the change.
 
 use super::shell::Shell;
-use super::{page_error, render};
-use crate::AppState;
-use crate::auth::PageAuth;
-use crate::error::ApiError;
+use super::{Page, render};
+use crate::error::ApiResult;
 use crate::views::{AuditEntryView, rfc3339};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
 use rapport_domain::Grant;
@@ -38,15 +36,14 @@ struct AuditPage<'a> {
     is_later_page: bool,
 }
 
-pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
-    let t = state.i18n.for_language("en");
-    if !auth.has(Grant::MenuSettings) {
-        return page_error(t, ApiError::forbidden("this page needs the `menu.settings` permission"));
-    }
-    let page = match rapport_storage::audit::list(&state.db, auth.scope.company_id(), params.before, 50).await {
-        Ok(p) => p,
-        Err(e) => return page_error(t, e.into()),
-    };
+pub async fn page(page: Page, Query(params): Query<Params>) -> Response {
+    page.answer(build(&page, params).await)
+}
+
+async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
+    let (state, auth, t) = (&ctx.state, &ctx.auth, ctx.t());
+    auth.require(Grant::MenuSettings)?;
+    let page = rapport_storage::audit::list(&state.db, auth.scope.company_id(), params.before, 50).await?;
     let pretty = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
     let rows = page
         .items
@@ -68,11 +65,11 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
             }
         })
         .collect();
-    render(&AuditPage {
-        shell: Shell::new(t, &auth, "/audit"),
+    Ok(render(&AuditPage {
+        shell: ctx.shell("/audit"),
         t,
         rows,
         older_url: page.next_cursor.map(|c| format!("/audit?before={c}")),
         is_later_page: params.before.is_some(),
-    })
+    }))
 }

@@ -4,12 +4,10 @@
 //! are kept as they are.
 
 use super::shell::Shell;
-use super::{page_error, render};
-use crate::AppState;
-use crate::auth::PageAuth;
-use crate::error::ApiError;
+use super::{Page, render};
+use crate::error::ApiResult;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
 use rapport_domain::Grant;
@@ -49,18 +47,17 @@ struct AutoRepliesPage<'a> {
     scope: String,
 }
 
-pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
-    let t = state.i18n.for_language("en");
-    if !auth.has(Grant::MenuAutoReply) {
-        return page_error(t, ApiError::forbidden("this page needs the `menu.auto_reply` permission"));
-    }
+pub async fn page(page: Page, Query(params): Query<Params>) -> Response {
+    page.answer(build(&page, params).await)
+}
+
+async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
+    let (state, auth, t) = (&ctx.state, &ctx.auth, ctx.t());
+    auth.require(Grant::MenuAutoReply)?;
     let scope = params.scope.filter(|s| s == "private" || s == "public").unwrap_or_default();
     let private = (!scope.is_empty()).then(|| scope == "private");
     let q = params.q.unwrap_or_default();
-    let page = match auto_replies::list(&state.db, &auth.scope, Some(&q), private, None, 200).await {
-        Ok(page) => page,
-        Err(e) => return page_error(t, e.into()),
-    };
+    let page = auto_replies::list(&state.db, &auth.scope, Some(&q), private, None, 200).await?;
     let rows = page
         .items
         .into_iter()
@@ -94,7 +91,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
             }
         })
         .collect();
-    render(&AutoRepliesPage { shell: Shell::new(t, &auth, "/auto-replies"), t, rows, q, scope })
+    Ok(render(&AutoRepliesPage { shell: ctx.shell("/auto-replies"), t, rows, q, scope }))
 }
 
 /// One reply content in a line of the table.

@@ -3,13 +3,12 @@
 //! and resolve; the page's script keeps it live.
 
 use super::shell::Shell;
-use super::{page_error, render};
+use super::{Page, render};
 use crate::AppState;
-use crate::auth::PageAuth;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use crate::views::rfc3339;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
 use rapport_domain::{Grant, window};
@@ -227,15 +226,14 @@ pub struct ChatNumberOption {
     pub first: bool,
 }
 
-pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
-    let t = state.i18n.for_language("en");
-    if !auth.has(Grant::MenuChats) {
-        return page_error(t, ApiError::forbidden("this page needs the `menu.chats` permission"));
-    }
-    let list = match conversations::list(&state.db, &auth.scope, &params.filter(auth.staff_id()), None, 100).await {
-        Ok(page) => page.items,
-        Err(e) => return page_error(t, e.into()),
-    };
+pub async fn page(page: Page, Query(params): Query<Params>) -> Response {
+    page.answer(build(&page, params).await)
+}
+
+async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
+    let (state, auth, t) = (&ctx.state, &ctx.auth, ctx.t());
+    auth.require(Grant::MenuChats)?;
+    let list = conversations::list(&state.db, &auth.scope, &params.filter(auth.staff_id()), None, 100).await?.items;
     let open = match params.c {
         None => None,
         Some(id) => {
@@ -275,7 +273,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
                         },
                     }
                 }),
-                Err(e) => return page_error(t, e.into()),
+                Err(e) => return Err(e.into()),
             }
         }
     };
@@ -283,7 +281,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
     if let Some(card) = open.as_mut().and_then(|o| o.card.as_mut())
         && let Some(contact_id) = card.contact_id.take()
     {
-        card.enrich(&state, &auth, contact_id).await;
+        card.enrich(state, auth, contact_id).await;
     }
     let chats = list
         .into_iter()
@@ -313,7 +311,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
                 value: format!("{}|{}", tpl.name, tpl.language),
             })
             .collect(),
-        Err(e) => return page_error(t, e.into()),
+        Err(e) => return Err(e.into()),
     };
     let may_assign = auth.session.role().is_none_or(|r| r.may_assign());
     let assignees = if may_assign && open.is_some() {
@@ -323,7 +321,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
         };
         match rapport_storage::staff::list(&state.db, &auth.scope, &everyone, None, 200).await {
             Ok(page) => page.items.into_iter().map(|s| Assignee { id: s.id, name: s.name }).collect(),
-            Err(e) => return page_error(t, e.into()),
+            Err(e) => return Err(e.into()),
         }
     } else {
         Vec::new()
@@ -337,21 +335,18 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
                 ViewLink { id: view.id, name: view.name, href: view.href, active }
             })
             .collect(),
-        Err(e) => return page_error(t, e.into()),
+        Err(e) => return Err(e.into()),
     };
-    let chat_numbers = match chat_numbers(&state, &auth.scope).await {
-        Ok(numbers) => numbers,
-        Err(e) => return page_error(t, e),
-    };
+    let chat_numbers = chat_numbers(state, &auth.scope).await?;
     let texts = match rapport_storage::texts::list(&state.db, &auth.scope, None, None, 200).await {
         Ok(page) => page.items.into_iter().map(|t| (t.id, t.name)).collect(),
-        Err(e) => return page_error(t, e.into()),
+        Err(e) => return Err(e.into()),
     };
-    render(&ChatsPage {
+    Ok(render(&ChatsPage {
         views,
         chat_numbers,
         texts,
-        shell: Shell::new(t, &auth, "/chats"),
+        shell: ctx.shell("/chats"),
         t,
         chats,
         open,
@@ -360,7 +355,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
         params,
         assignees,
         may_write: auth.may_write(),
-    })
+    }))
 }
 
 async fn chat_numbers(state: &AppState, scope: &rapport_storage::Scope) -> Result<Vec<ChatNumberOption>, ApiError> {

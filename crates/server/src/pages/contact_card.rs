@@ -4,14 +4,14 @@
 
 use super::contacts::{Choice, FieldInput, field_input, row};
 use super::shell::Shell;
-use super::{page_error, render};
+use super::{Page, render};
 use crate::AppState;
 use crate::api::contact_card::{TimelineEntry, entries};
-use crate::auth::{Auth, PageAuth};
+use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::views::rfc3339;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use rapport_app::customers::{Catalogue, value_text};
 use rapport_app::i18n::Catalog;
@@ -39,16 +39,13 @@ struct CardPage<'a> {
     fields: Vec<FieldInput>,
 }
 
-pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Path(id): Path<String>) -> Response {
-    let t = state.i18n.for_language("en");
-    if !auth.has(Grant::MenuContacts) && !auth.has(Grant::MenuChats) {
-        return page_error(t, ApiError::forbidden("this page needs the `menu.contacts` or `menu.chats` permission"));
-    }
-    let Ok(id) = id.parse::<i64>() else { return page_error(t, ApiError::NotFound) };
-    match build(&state, &auth, t, id).await {
-        Ok(page) => render(&page),
-        Err(e) => page_error(t, e),
-    }
+pub async fn page(page: Page, Path(id): Path<String>) -> Response {
+    let built = async {
+        page.auth.require_any(&[Grant::MenuContacts, Grant::MenuChats])?;
+        let id = id.parse::<i64>().map_err(|_| ApiError::NotFound)?;
+        Ok(render(&build(&page.state, &page.auth, page.t(), id).await?))
+    };
+    page.answer(built.await)
 }
 
 async fn build<'a>(state: &AppState, auth: &Auth, t: &'a Catalog, id: i64) -> Result<CardPage<'a>, ApiError> {

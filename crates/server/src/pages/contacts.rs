@@ -4,13 +4,13 @@
 //! listed; counts by source.
 
 use super::shell::Shell;
-use super::{encode_query, page_error, render};
+use super::{Page, encode_query, render};
 use crate::AppState;
 use crate::api::contacts::{ContactQuery, columns_of, list_query};
-use crate::auth::{Auth, PageAuth};
+use crate::auth::Auth;
 use crate::error::ApiError;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use rapport_app::customers::{self, Catalogue, value_text};
 use rapport_app::i18n::Catalog;
@@ -128,15 +128,12 @@ struct ContactsPage<'a> {
     may_restore: bool,
 }
 
-pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
-    let t = state.i18n.for_language("en");
-    if !auth.has(Grant::MenuContacts) {
-        return page_error(t, ApiError::forbidden("this page needs the `menu.contacts` permission"));
-    }
-    match build(&state, &auth, t, params).await {
-        Ok(page) => render(&page),
-        Err(e) => page_error(t, e),
-    }
+pub async fn page(page: Page, Query(params): Query<Params>) -> Response {
+    let built = async {
+        page.auth.require(Grant::MenuContacts)?;
+        Ok(render(&build(&page.state, &page.auth, page.t(), params).await?))
+    };
+    page.answer(built.await)
 }
 
 async fn build<'a>(

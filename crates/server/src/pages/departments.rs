@@ -2,12 +2,9 @@
 //! department's default authorization.
 
 use super::shell::Shell;
-use super::{GroupView, grant_groups, grants_json, page_error, render};
-use crate::AppState;
-use crate::auth::PageAuth;
-use crate::error::ApiError;
+use super::{GroupView, Page, grant_groups, grants_json, render};
+use crate::error::ApiResult;
 use askama::Template;
-use axum::extract::State;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
 use rapport_domain::Grant;
@@ -40,15 +37,14 @@ struct DepartmentsPage<'a> {
     can_authorize: bool,
 }
 
-pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth) -> Response {
-    let t = state.i18n.for_language("en");
-    if !auth.has(Grant::MenuDepartments) {
-        return page_error(t, ApiError::forbidden("this page needs the `menu.departments` permission"));
-    }
-    let depts = match departments::list(&state.db, &auth.scope).await {
-        Ok(d) => d,
-        Err(e) => return page_error(t, e.into()),
-    };
+pub async fn page(page: Page) -> Response {
+    page.answer(build(&page).await)
+}
+
+async fn build(ctx: &Page) -> ApiResult<Response> {
+    let (state, auth, t) = (&ctx.state, &ctx.auth, ctx.t());
+    auth.require(Grant::MenuDepartments)?;
+    let depts = departments::list(&state.db, &auth.scope).await?;
     let top = depts.first().map_or(0, |d| d.depth());
     let options = depts
         .iter()
@@ -70,12 +66,12 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth) -> Re
             staff_count: d.staff_count,
         })
         .collect();
-    render(&DepartmentsPage {
-        shell: Shell::new(t, &auth, "/departments"),
+    Ok(render(&DepartmentsPage {
+        shell: ctx.shell("/departments"),
         t,
         rows,
         options,
         groups: grant_groups(t),
         can_authorize: auth.has(Grant::FuncSetAuthorization),
-    })
+    }))
 }

@@ -2,12 +2,10 @@
 //! up and down, added and edited in a dialog; disabled ones shown on request.
 
 use super::shell::Shell;
-use super::{page_error, render};
-use crate::AppState;
-use crate::auth::PageAuth;
-use crate::error::ApiError;
+use super::{Page, render};
+use crate::error::ApiResult;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
 use rapport_domain::Grant;
@@ -54,19 +52,18 @@ struct FieldsPage<'a> {
     may_public: bool,
 }
 
-pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
-    let t = state.i18n.for_language("en");
-    if !auth.has(Grant::MenuFields) {
-        return page_error(t, ApiError::forbidden("this page needs the `menu.fields` permission"));
-    }
+pub async fn page(page: Page, Query(params): Query<Params>) -> Response {
+    page.answer(build(&page, params).await)
+}
+
+async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
+    let (state, auth, t) = (&ctx.state, &ctx.auth, ctx.t());
+    auth.require(Grant::MenuFields)?;
     let show_disabled = params.show_disabled.is_some_and(|v| !v.is_empty());
-    let (fields, depts) = match tokio::try_join!(
+    let (fields, depts) = tokio::try_join!(
         contact_fields::catalogue(&state.db, &auth.scope, show_disabled),
         departments::list(&state.db, &auth.scope)
-    ) {
-        Ok(found) => found,
-        Err(e) => return page_error(t, e.into()),
-    };
+    )?;
     let may_public = auth.has(Grant::FuncGlobalFields);
     let name_of = |id: &i64| depts.iter().find(|d| d.id == *id).map_or_else(|| format!("#{id}"), |d| d.name.clone());
     let rows = fields
@@ -98,13 +95,5 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
         .map(|ty| Choice { value: ty.as_str().to_string(), label: t.get(&format!("type.{}", ty.as_str())).to_string() })
         .collect();
     let departments = depts.into_iter().map(|d| Choice { value: d.id.to_string(), label: d.name }).collect();
-    render(&FieldsPage {
-        shell: Shell::new(t, &auth, "/fields"),
-        t,
-        rows,
-        show_disabled,
-        types,
-        departments,
-        may_public,
-    })
+    Ok(render(&FieldsPage { shell: ctx.shell("/fields"), t, rows, show_disabled, types, departments, may_public }))
 }

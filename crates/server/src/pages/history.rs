@@ -2,13 +2,11 @@
 //! matched, and open the chat at that message.
 
 use super::shell::Shell;
-use super::{page_error, render};
-use crate::AppState;
+use super::{Page, render};
 use crate::api::search::SearchHit;
-use crate::auth::PageAuth;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
 use rapport_domain::Grant;
@@ -55,15 +53,17 @@ fn day_start(value: Option<&str>) -> Result<Option<i64>, ApiError> {
     Ok(Some((PrimitiveDateTime::new(date, Time::MIDNIGHT).assume_utc().unix_timestamp()) * 1000))
 }
 
-pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
-    let t = state.i18n.for_language("en");
-    if !auth.has(Grant::MenuChatHistory) {
-        return page_error(t, ApiError::forbidden("this page needs the `menu.chat_history` permission"));
-    }
+pub async fn page(page: Page, Query(params): Query<Params>) -> Response {
+    page.answer(build(&page, params).await)
+}
+
+async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
+    let (state, auth, t) = (&ctx.state, &ctx.auth, ctx.t());
+    auth.require(Grant::MenuChatHistory)?;
     let q = params.q.unwrap_or_default().trim().chars().take(200).collect::<String>();
     let (from, until) = match (day_start(params.from.as_deref()), day_start(params.until.as_deref())) {
         (Ok(from), Ok(until)) => (from, until.map(|u| u + 24 * 3600 * 1000)),
-        (Err(e), _) | (_, Err(e)) => return page_error(t, e),
+        (Err(e), _) | (_, Err(e)) => return Err(e),
     };
     let mut rows = Vec::new();
     if !q.is_empty() {
@@ -95,16 +95,16 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
                     })
                     .collect()
             }
-            Err(e) => return page_error(t, e.into()),
+            Err(e) => return Err(e.into()),
         }
     }
-    render(&HistoryPage {
-        shell: Shell::new(t, &auth, "/history"),
+    Ok(render(&HistoryPage {
+        shell: ctx.shell("/history"),
         t,
         searched: !q.is_empty(),
         q,
         from: params.from.unwrap_or_default(),
         until: params.until.unwrap_or_default(),
         rows,
-    })
+    }))
 }

@@ -18,10 +18,12 @@ mod templates;
 mod texts;
 
 use crate::AppState;
-use crate::auth::PageAuth;
+use crate::auth::{Auth, PageAuth};
+use crate::error::{ApiError, ApiResult};
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use rapport_app::i18n::Catalog;
@@ -47,11 +49,45 @@ pub fn router() -> Router<AppState> {
         .route("/settings", get(settings::page))
 }
 
+/// What every signed-in page starts from: the application, the person (not signed in: a
+/// redirect to the login page) and their language's catalogue.
+pub struct Page {
+    pub state: AppState,
+    pub auth: Auth,
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let PageAuth(auth) = PageAuth::from_request_parts(parts, state).await?;
+        Ok(Page { state: state.clone(), auth })
+    }
+}
+
+impl Page {
+    pub fn t(&self) -> &Catalog {
+        self.state.i18n.for_language("en")
+    }
+
+    /// The menu and header around a page; `active` is the page's address in the menu.
+    pub fn shell(&self, active: &'static str) -> Shell<'_> {
+        Shell::new(self.t(), &self.auth, active)
+    }
+
+    /// The one way a page answers: its HTML, or — a grant missing, something unknown or out of
+    /// scope, a failure — the small error page with the API's status for it, so what a person
+    /// may not use is absent, never broken.
+    pub fn answer(&self, page: ApiResult<Response>) -> Response {
+        page.unwrap_or_else(|e| page_error(self.t(), e))
+    }
+}
+
 /// Renders a template, or a plain 500 (logged) if rendering fails.
 fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
-        Err(e) => crate::error::ApiError::Internal(format!("rendering failed: {e}")).into_response(),
+        Err(e) => ApiError::Internal(format!("rendering failed: {e}")).into_response(),
     }
 }
 
@@ -63,7 +99,7 @@ struct ErrorPage<'a> {
 }
 
 /// A page-level failure as a small page (the API answers JSON; a person gets words and a way back).
-fn page_error(t: &Catalog, error: crate::error::ApiError) -> Response {
+fn page_error(t: &Catalog, error: ApiError) -> Response {
     let status = error.into_response().status();
     let message = match status.as_u16() {
         403 => t.get("error.forbidden").to_string(),

@@ -1,13 +1,11 @@
 //! The WhatsApp accounts page (WA-1): search, connect, edit, disconnect.
 
 use super::shell::Shell;
-use super::{page_error, render};
-use crate::AppState;
-use crate::auth::PageAuth;
-use crate::error::ApiError;
+use super::{Page, render};
+use crate::error::ApiResult;
 use crate::views::rfc3339;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
 use rapport_domain::Grant;
@@ -53,31 +51,27 @@ struct NumbersPage<'a> {
     q: String,
 }
 
-pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
-    let t = state.i18n.for_language("en");
-    if !auth.has(Grant::MenuNumbers) {
-        return page_error(t, ApiError::forbidden("this page needs the `menu.numbers` permission"));
-    }
+pub async fn page(page: Page, Query(params): Query<Params>) -> Response {
+    page.answer(build(&page, params).await)
+}
+
+async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
+    let (state, auth, t) = (&ctx.state, &ctx.auth, ctx.t());
+    auth.require(Grant::MenuNumbers)?;
     let everyone = StaffFilter::default();
     let found = tokio::try_join!(
         numbers::list(&state.db, &auth.scope, params.q.as_deref(), None, 200),
         departments::list(&state.db, &auth.scope),
         staff::list(&state.db, &auth.scope, &everyone, None, 200),
     );
-    let (page, depts, people) = match found {
-        Ok(found) => found,
-        Err(e) => return page_error(t, e.into()),
-    };
+    let (page, depts, people) = found?;
     let ids: Vec<i64> = page.items.iter().map(|n| n.id).collect();
-    let distributions = match distribution::of_numbers(&state.db, &ids).await {
-        Ok(all) => all,
-        Err(e) => return page_error(t, e.into()),
-    };
+    let distributions = distribution::of_numbers(&state.db, &ids).await?;
     let mut greetings = Vec::with_capacity(ids.len());
     for id in &ids {
         match rapport_storage::greetings::get(&state.db, *id).await {
             Ok(g) => greetings.push((*id, g)),
-            Err(e) => return page_error(t, e.into()),
+            Err(e) => return Err(e.into()),
         }
     }
     let rows = page
@@ -112,8 +106,8 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
         })
         .collect();
     let top = depts.first().map_or(0, |d| d.depth());
-    render(&NumbersPage {
-        shell: Shell::new(t, &auth, "/numbers"),
+    Ok(render(&NumbersPage {
+        shell: ctx.shell("/numbers"),
         t,
         rows,
         departments: depts
@@ -126,7 +120,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
             .map(|s| Choice { id: s.id, label: format!("{} ({})", s.name, s.account) })
             .collect(),
         q: params.q.unwrap_or_default(),
-    })
+    }))
 }
 
 /// A number's greetings as the dialog's fields: working hours one weekday a line

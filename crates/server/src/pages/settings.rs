@@ -1,12 +1,9 @@
 //! The Settings page: the company's name and the country local phone numbers are read in.
 
 use super::shell::Shell;
-use super::{page_error, render};
-use crate::AppState;
-use crate::auth::PageAuth;
-use crate::error::ApiError;
+use super::{Page, render};
+use crate::error::ApiResult;
 use askama::Template;
-use axum::extract::State;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
 use rapport_domain::Grant;
@@ -21,18 +18,18 @@ struct SettingsPage<'a> {
     country: String,
 }
 
-pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth) -> Response {
-    let t = state.i18n.for_language("en");
-    if !auth.has(Grant::MenuSettings) {
-        return page_error(t, ApiError::forbidden("this page needs the `menu.settings` permission"));
-    }
-    match companies::settings(&state.db, auth.scope.company_id()).await {
-        Ok(s) => render(&SettingsPage {
-            shell: Shell::new(t, &auth, "/settings"),
-            t,
-            name: s.name,
-            country: s.default_country,
-        }),
-        Err(e) => page_error(t, e.into()),
-    }
+pub async fn page(page: Page) -> Response {
+    page.answer(build(&page).await)
+}
+
+async fn build(page: &Page) -> ApiResult<Response> {
+    page.auth.require(Grant::MenuSettings)?;
+    let settings = companies::settings(&page.state.db, page.auth.scope.company_id()).await?;
+    let t = page.t();
+    Ok(render(&SettingsPage {
+        shell: page.shell("/settings"),
+        t,
+        name: settings.name,
+        country: settings.default_country,
+    }))
 }

@@ -2,13 +2,11 @@
 //! new / edit / authorization / reset password.
 
 use super::shell::Shell;
-use super::{GroupView, grant_groups, grants_json, page_error, render};
-use crate::AppState;
-use crate::auth::PageAuth;
-use crate::error::ApiError;
+use super::{GroupView, Page, grant_groups, grants_json, render};
+use crate::error::ApiResult;
 use crate::views::rfc3339;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
 use rapport_domain::{Grant, Role};
@@ -76,11 +74,13 @@ struct StaffPage<'a> {
     numbers: Vec<NumberOption>,
 }
 
-pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
-    let t = state.i18n.for_language("en");
-    if !auth.has(Grant::MenuStaff) {
-        return page_error(t, ApiError::forbidden("this page needs the `menu.staff` permission"));
-    }
+pub async fn page(page: Page, Query(params): Query<Params>) -> Response {
+    page.answer(build(&page, params).await)
+}
+
+async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
+    let (state, auth, t) = (&ctx.state, &ctx.auth, ctx.t());
+    auth.require(Grant::MenuStaff)?;
     let department_id = params.department_id.as_deref().and_then(|d| d.parse::<i64>().ok());
     let filter = StaffFilter {
         q: params.q.clone(),
@@ -88,13 +88,10 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
         include_subdepartments: params.include_subdepartments.is_some(),
         status: params.status.clone().filter(|s| s == staff::STATUS_ENABLED || s == staff::STATUS_DISABLED),
     };
-    let (page, depts) = match tokio::try_join!(
+    let (page, depts) = tokio::try_join!(
         staff::list(&state.db, &auth.scope, &filter, params.cursor, PAGE_SIZE),
         departments::list(&state.db, &auth.scope)
-    ) {
-        Ok(found) => found,
-        Err(e) => return page_error(t, e.into()),
-    };
+    )?;
     let role_label = |role: Option<Role>| role.map_or(String::new(), |r| t.get(role_key(r)).to_string());
     let rows = page
         .items
@@ -145,11 +142,11 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
                 label: format!("{} {}", n.display_phone_number, n.verified_name).trim().to_string(),
             })
             .collect(),
-        Err(e) => return page_error(t, e.into()),
+        Err(e) => return Err(e.into()),
     };
-    render(&StaffPage {
+    Ok(render(&StaffPage {
         numbers,
-        shell: Shell::new(t, &auth, "/staff"),
+        shell: ctx.shell("/staff"),
         t,
         rows,
         departments,
@@ -161,7 +158,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
         next_url,
         is_later_page: params.cursor.is_some(),
         can_authorize: auth.has(Grant::FuncSetAuthorization),
-    })
+    }))
 }
 
 fn role_key(role: Role) -> &'static str {

@@ -3,13 +3,11 @@
 //! or pull them from Meta on the accounts page.
 
 use super::shell::Shell;
-use super::{page_error, render};
-use crate::AppState;
-use crate::auth::PageAuth;
-use crate::error::ApiError;
+use super::{Page, render};
+use crate::error::ApiResult;
 use crate::views::rfc3339;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
 use rapport_domain::Grant;
@@ -53,19 +51,18 @@ struct TemplatesPage<'a> {
 
 const STATUSES: &[&str] = &["approved", "pending", "rejected", "paused", "disabled"];
 
-pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
-    let t = state.i18n.for_language("en");
-    if !auth.has(Grant::MenuNumbers) {
-        return page_error(t, ApiError::forbidden("this page needs the `menu.numbers` permission"));
-    }
+pub async fn page(page: Page, Query(params): Query<Params>) -> Response {
+    page.answer(build(&page, params).await)
+}
+
+async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
+    let (state, auth, t) = (&ctx.state, &ctx.auth, ctx.t());
+    auth.require(Grant::MenuNumbers)?;
     let found = tokio::try_join!(
         templates::list(&state.db, auth.scope.company_id()),
         numbers::list(&state.db, &auth.scope, None, None, 500),
     );
-    let (all, visible_numbers) = match found {
-        Ok(found) => found,
-        Err(e) => return page_error(t, e.into()),
-    };
+    let (all, visible_numbers) = found?;
     let q = params.q.unwrap_or_default().trim().to_lowercase();
     let status = params.status.filter(|s| STATUSES.contains(&s.as_str())).unwrap_or_default();
     let rows = all
@@ -99,15 +96,7 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
     let mut accounts: Vec<String> = visible_numbers.items.into_iter().map(|n| n.waba_id).collect();
     accounts.sort();
     accounts.dedup();
-    render(&TemplatesPage {
-        shell: Shell::new(t, &auth, "/templates"),
-        t,
-        rows,
-        accounts,
-        statuses: STATUSES,
-        q,
-        status,
-    })
+    Ok(render(&TemplatesPage { shell: ctx.shell("/templates"), t, rows, accounts, statuses: STATUSES, q, status }))
 }
 
 /// The text parts of a template the form edits, and everything else (buttons, media headers)

@@ -2,13 +2,11 @@
 //! add, edit and delete them. Agents insert them from the chat's composer, filled.
 
 use super::shell::Shell;
-use super::{page_error, render};
-use crate::AppState;
-use crate::auth::PageAuth;
-use crate::error::ApiError;
+use super::{Page, render};
+use crate::error::ApiResult;
 use crate::views::rfc3339;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
 use rapport_domain::Grant;
@@ -41,16 +39,15 @@ struct TextsPage<'a> {
     may_share: bool,
 }
 
-pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query(params): Query<Params>) -> Response {
-    let t = state.i18n.for_language("en");
-    if !auth.has(Grant::MenuTexts) && !auth.has(Grant::MenuChats) {
-        return page_error(t, ApiError::forbidden("this page needs the `menu.texts` or `menu.chats` permission"));
-    }
+pub async fn page(page: Page, Query(params): Query<Params>) -> Response {
+    page.answer(build(&page, params).await)
+}
+
+async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
+    let (state, auth, t) = (&ctx.state, &ctx.auth, ctx.t());
+    auth.require_any(&[Grant::MenuTexts, Grant::MenuChats])?;
     let q = params.q.unwrap_or_default();
-    let page = match rapport_storage::texts::list(&state.db, &auth.scope, Some(&q), None, 200).await {
-        Ok(page) => page,
-        Err(e) => return page_error(t, e.into()),
-    };
+    let page = rapport_storage::texts::list(&state.db, &auth.scope, Some(&q), None, 200).await?;
     let may_share = auth.has(Grant::MenuTexts);
     let rows = page
         .items
@@ -66,5 +63,5 @@ pub async fn page(State(state): State<AppState>, PageAuth(auth): PageAuth, Query
             body: text.body,
         })
         .collect();
-    render(&TextsPage { shell: Shell::new(t, &auth, "/texts"), t, rows, q, may_share })
+    Ok(render(&TextsPage { shell: ctx.shell("/texts"), t, rows, q, may_share }))
 }
