@@ -5,6 +5,7 @@ mod api;
 mod assets;
 mod auth;
 mod error;
+mod href;
 mod pages;
 mod views;
 mod webhook;

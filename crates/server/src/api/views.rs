@@ -58,7 +58,7 @@ impl ViewFilters {
         let mut parts = Vec::new();
         for (key, value) in [("kind", &self.kind), ("status", &self.status), ("who", &self.who), ("q", &self.q)] {
             if let Some(value) = value {
-                parts.push(format!("{key}={}", crate::pages::encode_query(value)));
+                parts.push(format!("{key}={}", crate::href::encode(value)));
             }
         }
         if self.unanswered == Some(true) {

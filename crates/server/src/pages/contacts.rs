@@ -4,7 +4,7 @@
 //! listed; counts by source.
 
 use super::shell::Shell;
-use super::{Page, encode_query, render};
+use super::{Page, render};
 use crate::AppState;
 use crate::api::contacts::{ContactQuery, columns_of, list_query};
 use crate::auth::Auth;
@@ -57,8 +57,7 @@ impl Params {
                 pairs.push((key, v.to_string()));
             }
         }
-        let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", encode_query(v))).collect();
-        format!("/contacts?{}", query.join("&"))
+        format!("/contacts?{}", crate::href::query(pairs.iter().map(|(k, v)| (*k, v.as_str()))))
     }
 }
 
@@ -197,7 +196,7 @@ async fn build<'a>(
     let export = |format: &str| {
         let mut href = params.href(&[("cursor", None), ("limit", None), ("deleted", None)]);
         href = href.replacen("/contacts?", "/api/v1/exports/contacts?", 1);
-        format!("{href}&format={format}&columns={}", encode_query(&prefs.columns.join(",")))
+        format!("{href}&format={format}&columns={}", crate::href::encode(&prefs.columns.join(",")))
     };
     let sources = contacts::count_by_source(&state.db, &auth.scope).await?;
     let top = sources.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);

@@ -4,7 +4,6 @@
 mod audit;
 mod auto_replies;
 mod chats;
-pub use chats::encode as encode_query;
 mod contact_card;
 mod contacts;
 mod departments;

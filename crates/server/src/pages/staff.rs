@@ -130,7 +130,7 @@ async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
     let next_url = page.next_cursor.map(|c| {
         let mut query = url_query(&params);
         query.push(("cursor", c.to_string()));
-        format!("/staff?{}", encode(&query))
+        format!("/staff?{}", crate::href::query(query.iter().map(|(k, v)| (*k, v.as_str()))))
     });
     let numbers = match rapport_storage::numbers::list(&state.db, &auth.scope, None, None, 200).await {
         Ok(page) => page
@@ -184,21 +184,4 @@ fn url_query(params: &Params) -> Vec<(&'static str, String)> {
         }
     }
     query
-}
-
-fn encode(pairs: &[(&str, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            let v: String = v
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
-            format!("{k}={v}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
