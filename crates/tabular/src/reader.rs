@@ -94,7 +94,24 @@ pub enum ReadError {
     Xlsx(#[from] calamine::XlsxError),
     #[error("the XLSX file could not be read: it is damaged (open it in Excel and save it again)")]
     Damaged,
+    /// A cell beyond Excel's last column (XFD); such a file was not saved by a spreadsheet.
+    #[error("row {row}: a cell lies in column {column}, beyond Excel's last column ({max})", max = MAX_COLUMNS)]
+    BeyondLastColumn { row: u64, column: u64 },
+    /// A row beyond Excel's last row.
+    #[error("row {row} lies beyond Excel's last row ({max})", max = MAX_ROWS)]
+    BeyondLastRow { row: u64 },
+    /// A part of the workbook (a sheet, the shared strings) unpacks to more than is read.
+    #[error("the XLSX file's part `{part}` unpacks to {megabytes} MB, more than the {max} MB a part may have", max = MAX_PART_BYTES / 1_000_000)]
+    PartTooLarge { part: String, megabytes: u64 },
 }
+
+/// Excel's limits: a workbook has at most 16,384 columns (A to XFD) and 1,048,576 rows.
+pub const MAX_COLUMNS: u64 = 16_384;
+pub const MAX_ROWS: u64 = 1_048_576;
+/// The most one part of an XLSX workbook (a worksheet, the shared strings) may unpack to. A
+/// million rows of eight cells take about 150 MB; what is read is bounded by this, whatever the
+/// file claims in its cells.
+pub const MAX_PART_BYTES: u64 = 512 * 1_000_000;
 
 impl ReadError {
     /// The spreadsheet row the error is about, when it is about one row (the rest of the file

@@ -5,7 +5,7 @@
 //! stored as a float and must come back as `84912345678`, not `8.4912345678e10`; date cells come
 //! back as ISO dates.
 
-use super::{ReadError, Row, headers_from, is_blank};
+use super::{MAX_COLUMNS, MAX_PART_BYTES, MAX_ROWS, ReadError, Row, headers_from, is_blank};
 use calamine::{DataRef, ExcelDateTime, Reader, SheetType, SheetVisible, Xlsx, open_workbook};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -64,6 +64,7 @@ fn stream(path: &Path, sender: &SyncSender<Result<Row, ReadError>>) {
 /// not worksheets) in file order, row by row, and hands each finished row to `send`, which says
 /// whether to go on. Cells are placed by their column, so `cells[0]` is column A.
 fn send_rows(path: &Path, send: &mut dyn FnMut(Row) -> bool) -> Result<(), ReadError> {
+    check_part_sizes(path)?;
     let mut workbook: Xlsx<_> = open_workbook(path)?;
     let sheets = workbook.sheets_metadata();
     let worksheets = || sheets.iter().filter(|sheet| sheet.typ == SheetType::WorkSheet);
@@ -74,6 +75,14 @@ fn send_rows(path: &Path, send: &mut dyn FnMut(Row) -> bool) -> Result<(), ReadE
     while let Some(cell) = cells.next_cell()? {
         let (index, column) = cell.get_position();
         let number = u64::from(index) + 1;
+        // Cells are placed by their column, so a claimed column is memory: refuse what no
+        // spreadsheet writes.
+        if number > MAX_ROWS {
+            return Err(ReadError::BeyondLastRow { row: number });
+        }
+        if u64::from(column) >= MAX_COLUMNS {
+            return Err(ReadError::BeyondLastColumn { row: number, column: u64::from(column) + 1 });
+        }
         if row.as_ref().is_some_and(|row| row.number != number)
             && let Some(done) = row.take().filter(|done| !is_blank(&done.cells))
             && !send(done)
@@ -89,6 +98,22 @@ fn send_rows(path: &Path, send: &mut dyn FnMut(Row) -> bool) -> Result<(), ReadE
     }
     if let Some(done) = row.filter(|done| !is_blank(&done.cells)) {
         send(done);
+    }
+    Ok(())
+}
+
+/// Refuses a workbook any part of which claims to unpack to more than [`MAX_PART_BYTES`],
+/// before anything is unpacked (calamine reads the shared strings whole when it opens a file).
+fn check_part_sizes(path: &Path) -> Result<(), ReadError> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path)?).map_err(|_| ReadError::Damaged)?;
+    for index in 0..zip.len() {
+        let part = zip.by_index_raw(index).map_err(|_| ReadError::Damaged)?;
+        if part.size() > MAX_PART_BYTES {
+            return Err(ReadError::PartTooLarge {
+                part: part.name().map(String::from).unwrap_or_default(),
+                megabytes: part.size() / 1_000_000,
+            });
+        }
     }
     Ok(())
 }
