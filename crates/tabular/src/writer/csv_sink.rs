@@ -1,5 +1,8 @@
 //! CSV for people who open it in Excel: a UTF-8 BOM first (without it Excel reads Cyrillic and
-//! Vietnamese as mojibake), commas, RFC 4180 quoting, CRLF line ends, formulas neutralized.
+//! Vietnamese as mojibake), commas, every cell quoted (RFC 4180), CRLF line ends, formulas
+//! neutralized. Quoting every cell matters where Excel's list separator is `;` (Russian,
+//! Vietnamese, Romanian): an unquoted `x;=HYPERLINK(…)` would split there into a second cell
+//! that starts a formula.
 
 use super::{RowSink, WriteError, neutralize_formula};
 use std::io::Write;
@@ -18,7 +21,7 @@ impl<W: Write> CsvSink<W> {
         let writer = csv::WriterBuilder::new()
             .flexible(true)
             .terminator(csv::Terminator::CRLF)
-            .quote_style(csv::QuoteStyle::Necessary)
+            .quote_style(csv::QuoteStyle::Always)
             .from_writer(out);
         Ok(CsvSink { writer })
     }
@@ -67,15 +70,23 @@ mod tests {
         ]);
         assert_eq!(
             text,
-            "\u{feff}name,phone,note\r\n\
-             Nguyễn Văn A,+84 912 345 678,\"says \"\"hi\"\", twice\"\r\n\
-             Иван,89123456789,\"line one\nline two\"\r\n"
+            "\u{feff}\"name\",\"phone\",\"note\"\r\n\
+             \"Nguyễn Văn A\",\"+84 912 345 678\",\"says \"\"hi\"\", twice\"\r\n\
+             \"Иван\",\"89123456789\",\"line one\nline two\"\r\n"
         );
     }
 
     #[test]
     fn formulas_are_neutralized_in_csv() {
         let text = csv_of(&[&["=1+1", "-5", "@x"]]);
-        assert_eq!(text, "\u{feff}'=1+1,-5,'@x\r\n");
+        assert_eq!(text, "\u{feff}\"'=1+1\",\"-5\",\"'@x\"\r\n");
+    }
+
+    /// In a `;` locale Excel splits unquoted text at `;`; a quoted cell stays one cell, so what
+    /// follows a `;` can never start a formula of its own.
+    #[test]
+    fn a_separator_inside_a_cell_never_starts_a_cell_of_its_own() {
+        let text = csv_of(&[&["x;=HYPERLINK(\"http://evil\",\"y\")", "a,b", ""]]);
+        assert_eq!(text, "\u{feff}\"x;=HYPERLINK(\"\"http://evil\"\",\"\"y\"\")\",\"a,b\",\"\"\r\n");
     }
 }
