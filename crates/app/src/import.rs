@@ -7,6 +7,7 @@
 use crate::customers::Catalogue;
 use rapport_domain::contact::Draft;
 use rapport_domain::fields::{FieldDef, FieldError};
+use rapport_domain::status::ImportStatus;
 use rapport_storage::contacts::ContactInput;
 use rapport_storage::imports::{self, BatchOutcome, Import, Rejection, ValidRow};
 use rapport_storage::{Backend, Db, Scope, StorageError, Tx, now_ms};
@@ -181,8 +182,8 @@ pub async fn run(db: &Db, files: &Path, import: Import) -> Result<BatchOutcome, 
         imports::analyze_imported(db).await?;
     }
     let (status, reason) = match failure {
-        Some(reason) => (imports::STATUS_FAILED, Some(reason)),
-        None => (imports::STATUS_DONE, None),
+        Some(reason) => (ImportStatus::Failed, Some(reason)),
+        None => (ImportStatus::Done, None),
     };
     imports::finish(db, import.id, status, reason).await?;
     Ok(total)

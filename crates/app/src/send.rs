@@ -7,6 +7,7 @@
 use crate::live::EventKind;
 use crate::{App, Error, Result};
 use rapport_channels::whatsapp::graph::{Outbound, PendingUpload, Recipient};
+use rapport_domain::status::NumberStatus;
 use rapport_domain::template::{ParameterRefusal, check_parameters};
 use rapport_domain::values::multiline_text;
 use rapport_domain::{Role, role, window};
@@ -62,7 +63,7 @@ pub async fn send(app: &App, company_id: i64, message: Message<'_>) -> Result<i6
     if let Sender::Staff { role, .. } = sender {
         require_writer(role, "writes to customers")?;
     }
-    if chat.number_status != rapport_storage::numbers::STATUS_CONNECTED {
+    if chat.number_status != NumberStatus::Connected {
         return Err(Error::Conflict {
             code: "number_disconnected",
             message: "this chat's WhatsApp number is disconnected; reconnect it to send".into(),
@@ -173,7 +174,7 @@ async fn template(
     let Some(known) = templates::find(&app.db, company_id, &chat.number_waba_id, &name, &language).await? else {
         return Err(rule("unknown_template", format!("there is no template `{name}` in {language} in the catalogue")));
     };
-    if known.status != "approved" {
+    if known.status != rapport_domain::template::APPROVED {
         let message = format!("the template `{name}` is {}, not approved, so it cannot be sent", known.status);
         return Err(rule("template_not_approved", message));
     }

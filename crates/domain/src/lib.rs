@@ -23,6 +23,7 @@ pub mod refusal;
 pub mod retry;
 pub mod role;
 pub mod snippet;
+pub mod status;
 pub mod sync;
 pub mod template;
 pub mod throttle;

@@ -39,10 +39,17 @@ pub fn check_parameters(expected: usize, given: &[String]) -> Result<(), Paramet
     Ok(())
 }
 
+/// The catalogue status of a template that may be sent.
+pub const APPROVED: &str = "approved";
+
+/// The statuses a template can be given by hand (Meta's events may bring others, kept as
+/// they come: `flagged`, `deleted`, ...).
+pub const STATUSES: [&str; 5] = [APPROVED, "pending", "rejected", "paused", "disabled"];
+
 /// Meta's `message_template_status_update` event as a catalogue status.
 pub fn status_from_event(event: &str) -> String {
     match event.to_ascii_uppercase().as_str() {
-        "APPROVED" => "approved".into(),
+        "APPROVED" => APPROVED.into(),
         "REJECTED" => "rejected".into(),
         "PENDING" => "pending".into(),
         "FLAGGED" => "flagged".into(),

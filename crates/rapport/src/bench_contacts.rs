@@ -78,7 +78,7 @@ pub async fn run(backend: &'static str, db: Db, media_dir: &Path, settings: &Set
     let queued = Queued { file_name: "bench-contacts.csv", path: FILE, total_rows: sheet.rows, plan };
     let done = queue_and_run(&db, scope, media_dir, queued, false).await?;
     let seconds = started.elapsed().as_secs_f64();
-    if done.status != "done" {
+    if done.status != rapport_domain::status::ImportStatus::Done {
         bail!("the import ended {}: {:?}", done.status, done.error);
     }
     tracing::info!(backend, seconds, imported = done.imported, rejected = done.rejected, "imported");

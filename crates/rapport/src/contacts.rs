@@ -10,6 +10,7 @@
 
 use crate::demo::{operator_actor, operator_scope};
 use anyhow::{Context, Result, anyhow, bail};
+use rapport_domain::status::ImportStatus;
 use rapport_storage::imports::{self, Import, Plan};
 use rapport_storage::{Db, Scope, now_ms};
 use rapport_tabular::mapping::normalize_header;
@@ -274,8 +275,8 @@ pub async fn queue_and_run(
                 None => {
                     tracing::info!(import = id, "another worker took the import; following it");
                     while matches!(
-                        imports::get(db, scope, id).await?.status.as_str(),
-                        imports::STATUS_QUEUED | imports::STATUS_RUNNING
+                        imports::get(db, scope, id).await?.status,
+                        ImportStatus::Queued | ImportStatus::Running
                     ) {
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }

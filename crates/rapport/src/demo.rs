@@ -165,7 +165,7 @@ pub async fn seed(db: &Db) -> Result<Demo> {
         let changes = StaffChanges {
             grants: Some(role.map_or(grants, |r| grants.union(r.preset()))),
             role: Some(*role),
-            status: (account.starts_with("vic.")).then_some(staff::STATUS_DISABLED),
+            status: (account.starts_with("vic.")).then_some(rapport_domain::status::StaffStatus::Disabled),
             ..Default::default()
         };
         staff::update(db, &scope, &actor, created.id, changes, None).await?;
@@ -217,7 +217,7 @@ pub async fn connect_simulated_number(db: &Db, secrets: &SecretBox, demo: &Demo,
         name: "order_ready",
         language: "en_US",
         category: "UTILITY",
-        status: "approved",
+        status: rapport_domain::template::APPROVED,
         components_json: &components.to_string(),
         parameter_count: rapport_domain::template::parameter_count(&components) as i64,
     };

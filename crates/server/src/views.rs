@@ -60,7 +60,7 @@ impl From<StaffMember> for StaffView {
             memo: s.memo,
             department_id: s.department_id,
             department_name: s.department_name,
-            status: s.status,
+            status: s.status.to_string(),
             role: s.role,
             creator_id: s.creator_id,
             creator_name: s.creator_name,
@@ -186,7 +186,7 @@ impl From<rapport_storage::numbers::Number> for NumberView {
             department_name: n.department_name,
             owner_staff_id: n.owner_staff_id,
             owner_name: n.owner_name,
-            status: n.status,
+            status: n.status.to_string(),
         }
     }
 }
@@ -247,11 +247,7 @@ impl ConversationView {
             }),
             group: c.group_id.map(|id| GroupRef { id, name: c.group_name }),
             last_message_at: c.last_message_at.map(rfc3339),
-            // A snooze whose time has passed is open again.
-            status: match (c.status.as_str(), c.snoozed_until) {
-                ("snoozed", Some(until)) if until <= now => "open".into(),
-                _ => c.status,
-            },
+            status: c.status.shown(c.snoozed_until, now).to_string(),
             snoozed_until: c.snoozed_until.filter(|until| *until > now).map(rfc3339),
             id: c.id,
             number_id: c.number_id,
@@ -307,7 +303,7 @@ impl From<rapport_storage::conversations::MessageRow> for MessageView {
             sent_at: rfc3339(m.sent_at),
             id: m.id,
             wamid: m.wamid,
-            direction: m.direction,
+            direction: m.direction.to_string(),
             sender_name: m.sender_name,
             author_name: m.author_name,
             kind: m.kind,

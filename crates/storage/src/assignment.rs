@@ -9,6 +9,7 @@ use crate::db::Exec;
 use crate::error::Result;
 use crate::schema::{Contacts, Conversations};
 use crate::scope::Scope;
+use rapport_domain::status::ConversationStatus;
 use sea_query::{Expr, ExprTrait, Query};
 use serde_json::json;
 
@@ -70,13 +71,15 @@ pub async fn update(
     let mut q = Query::update();
     q.table(Conversations::Table).and_where(Expr::col(Conversations::Id).eq(conversation_id));
     match state {
-        Some(State::Open) => q.value(Conversations::Status, "open").value(Conversations::SnoozedUntil, None::<i64>),
-        Some(State::Snoozed { until }) => {
-            q.value(Conversations::Status, "snoozed").value(Conversations::SnoozedUntil, until)
-        }
-        Some(State::Resolved) => {
-            q.value(Conversations::Status, "resolved").value(Conversations::SnoozedUntil, None::<i64>)
-        }
+        Some(State::Open) => q
+            .value(Conversations::Status, ConversationStatus::Open.as_str())
+            .value(Conversations::SnoozedUntil, None::<i64>),
+        Some(State::Snoozed { until }) => q
+            .value(Conversations::Status, ConversationStatus::Snoozed.as_str())
+            .value(Conversations::SnoozedUntil, until),
+        Some(State::Resolved) => q
+            .value(Conversations::Status, ConversationStatus::Resolved.as_str())
+            .value(Conversations::SnoozedUntil, None::<i64>),
         None => &mut q,
     };
     if no_reply_needed {

@@ -11,6 +11,9 @@ use crate::scope::{Scope, escape_like};
 use crate::{Db, Page};
 use rapport_domain::Role;
 use rapport_domain::chat_access::ChatFacts;
+use rapport_domain::status::ConversationStatus;
+use rapport_domain::status::Direction;
+use rapport_domain::status::NumberStatus;
 use sea_query::{Alias, Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query, SelectStatement};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -31,10 +34,12 @@ pub struct ConversationRow {
     pub last_inbound_at: Option<i64>,
     pub unanswered: bool,
     /// `open`, `snoozed` or `resolved`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ConversationStatus,
     pub snoozed_until: Option<i64>,
     /// The number's state and account, for sending.
-    pub number_status: String,
+    #[sqlx(try_from = "String")]
+    pub number_status: NumberStatus,
     pub number_waba_id: String,
     /// The number as customers see it.
     pub number_display: String,
@@ -127,15 +132,6 @@ impl std::fmt::Display for ActivityCursor {
     }
 }
 
-/// Conversation status as the list filters it (INBOX-5); a snooze whose time has passed
-/// counts as open again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusFilter {
-    Open,
-    Snoozed,
-    Resolved,
-}
-
 /// The conversation list's filters (INBOX-1), all combined with AND.
 #[derive(Debug, Clone, Default)]
 pub struct ConversationFilter {
@@ -146,7 +142,8 @@ pub struct ConversationFilter {
     /// Only chats nobody is responsible for.
     pub unassigned: bool,
     pub number_id: Option<i64>,
-    pub status: Option<StatusFilter>,
+    /// As [`ConversationStatus::shown`]: `Open` includes snoozes whose time has passed.
+    pub status: Option<ConversationStatus>,
     /// Contact name or WhatsApp id (or group name / id), contains.
     pub q: Option<String>,
     /// Unanswered since at least this long ago (ms).
@@ -215,18 +212,17 @@ pub async fn list(
         q.and_where(col(Conversations::NumberId).eq(number_id));
     }
     if let Some(status) = filter.status {
-        let snoozing =
-            || Cond::all().add(col(Conversations::Status).eq("snoozed")).add(col(Conversations::SnoozedUntil).gt(now));
+        let is = |status: ConversationStatus| col(Conversations::Status).eq(status.as_str());
         match status {
-            StatusFilter::Open => q.cond_where(
-                Cond::any().add(col(Conversations::Status).eq("open")).add(
-                    Cond::all()
-                        .add(col(Conversations::Status).eq("snoozed"))
-                        .add(col(Conversations::SnoozedUntil).lte(now)),
-                ),
+            ConversationStatus::Open => {
+                q.cond_where(Cond::any().add(is(ConversationStatus::Open)).add(
+                    Cond::all().add(is(ConversationStatus::Snoozed)).add(col(Conversations::SnoozedUntil).lte(now)),
+                ))
+            }
+            ConversationStatus::Snoozed => q.cond_where(
+                Cond::all().add(is(ConversationStatus::Snoozed)).add(col(Conversations::SnoozedUntil).gt(now)),
             ),
-            StatusFilter::Snoozed => q.cond_where(snoozing()),
-            StatusFilter::Resolved => q.and_where(col(Conversations::Status).eq("resolved")),
+            ConversationStatus::Resolved => q.and_where(is(ConversationStatus::Resolved)),
         };
     }
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -294,7 +290,8 @@ pub async fn get_unscoped(db: &Db, company_id: i64, id: i64) -> Result<Conversat
 pub struct MessageRow {
     pub id: i64,
     pub wamid: String,
-    pub direction: String,
+    #[sqlx(try_from = "String")]
+    pub direction: Direction,
     pub kind: String,
     pub text: Option<String>,
     pub media_id: Option<String>,
@@ -417,7 +414,7 @@ pub async fn last_inbound_wamid(db: &Db, company_id: i64, conversation: i64) -> 
                 .from(Messages::Table)
                 .and_where(Expr::col(Messages::CompanyId).eq(company_id))
                 .and_where(Expr::col(Messages::ConversationId).eq(conversation))
-                .and_where(Expr::col(Messages::Direction).eq("in"))
+                .and_where(Expr::col(Messages::Direction).eq(Direction::In.as_str()))
                 .order_by(Messages::Id, Order::Desc)
                 .limit(1),
         )

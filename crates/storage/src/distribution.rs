@@ -8,6 +8,7 @@ use crate::schema::{Contacts, Conversations, DistributionStaff, Distributions, S
 use crate::scope::Scope;
 use crate::{Db, now_ms};
 use rapport_domain::distribution::{self, Mode};
+use rapport_domain::status::StaffStatus;
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use serde::Serialize;
 
@@ -137,7 +138,7 @@ pub(crate) async fn responsible_for_new(tx: &Tx, number_id: i64, contact_id: i64
                     Expr::col((Staff::Table, Staff::Id)).equals((Contacts::Table, Contacts::ResponsibleStaffId)),
                 )
                 .and_where(Expr::col((Contacts::Table, Contacts::Id)).eq(contact_id))
-                .and_where(Expr::col((Staff::Table, Staff::Status)).eq("enabled")),
+                .and_where(Expr::col((Staff::Table, Staff::Status)).eq(StaffStatus::Enabled.as_str())),
         )
         .await?;
     if let Some((staff_id,)) = returning {
@@ -165,7 +166,7 @@ pub(crate) async fn responsible_for_new(tx: &Tx, number_id: i64, contact_id: i64
                     Expr::col((Staff::Table, Staff::Id)).equals((DistributionStaff::Table, DistributionStaff::StaffId)),
                 )
                 .and_where(Expr::col((DistributionStaff::Table, DistributionStaff::NumberId)).eq(number_id))
-                .and_where(Expr::col((Staff::Table, Staff::Status)).eq("enabled"))
+                .and_where(Expr::col((Staff::Table, Staff::Status)).eq(StaffStatus::Enabled.as_str()))
                 .order_by((DistributionStaff::Table, DistributionStaff::Position), Order::Asc),
         )
         .await?;

@@ -12,17 +12,12 @@ use crate::schema::{Contacts, ImportRejections, Imports, Staff};
 use crate::scope::Scope;
 use crate::{Backend, Db, Tx, now_ms};
 use rapport_domain::Refusal;
+use rapport_domain::status::ImportStatus;
 use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt::Write;
-
-pub const STATUS_MAPPING: &str = "mapping";
-pub const STATUS_QUEUED: &str = "queued";
-pub const STATUS_RUNNING: &str = "running";
-pub const STATUS_DONE: &str = "done";
-pub const STATUS_FAILED: &str = "failed";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Import {
@@ -37,7 +32,8 @@ pub struct Import {
     pub staff_ids: String,
     pub department_id: Option<i64>,
     pub source: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ImportStatus,
     pub total_rows: i64,
     pub next_row: i64,
     pub imported: i64,
@@ -113,7 +109,7 @@ pub async fn create(
                     file_name.into(),
                     path.into(),
                     serde_json::to_string(mapping).unwrap_or_default().into(),
-                    STATUS_MAPPING.into(),
+                    ImportStatus::Mapping.as_str().into(),
                     total_rows.into(),
                     now_ms().into(),
                 ])
@@ -158,7 +154,7 @@ pub struct Plan {
 /// Queues an import whose mapping is settled. Every staff member must be the company's.
 pub async fn start(db: &Db, scope: &Scope, actor: &Actor, id: i64, plan: Plan) -> Result<Import> {
     let import = get(db, scope, id).await?;
-    if import.status != STATUS_MAPPING {
+    if import.status != ImportStatus::Mapping {
         return Err(StorageError::Refused(Refusal::ImportStarted));
     }
     let known: Vec<(i64,)> = db
@@ -181,7 +177,7 @@ pub async fn start(db: &Db, scope: &Scope, actor: &Actor, id: i64, plan: Plan) -
             .value(Imports::StaffIds, serde_json::to_string(&plan.staff_ids).unwrap_or_default())
             .value(Imports::DepartmentId, plan.department_id)
             .value(Imports::Source, plan.source.clone())
-            .value(Imports::Status, STATUS_QUEUED)
+            .value(Imports::Status, ImportStatus::Queued.as_str())
             .and_where(Expr::col(Imports::Id).eq(id)),
     )
     .await?;
@@ -199,11 +195,9 @@ pub async fn claim(db: &Db, lease_until: i64) -> Result<Option<Import>> {
     let mut due = Query::select();
     due.column(Imports::Id)
         .from(Imports::Table)
-        .cond_where(
-            Cond::any()
-                .add(Expr::col(Imports::Status).eq(STATUS_QUEUED))
-                .add(Expr::col(Imports::Status).eq(STATUS_RUNNING).and(Expr::col(Imports::LockedUntil).lt(now))),
-        )
+        .cond_where(Cond::any().add(Expr::col(Imports::Status).eq(ImportStatus::Queued.as_str())).add(
+            Expr::col(Imports::Status).eq(ImportStatus::Running.as_str()).and(Expr::col(Imports::LockedUntil).lt(now)),
+        ))
         .order_by(Imports::Id, Order::Asc)
         .limit(1);
     let Some((id,)) = db.optional::<(i64,)>(&due).await? else { return Ok(None) };
@@ -211,12 +205,12 @@ pub async fn claim(db: &Db, lease_until: i64) -> Result<Option<Import>> {
         .run(
             Query::update()
                 .table(Imports::Table)
-                .value(Imports::Status, STATUS_RUNNING)
+                .value(Imports::Status, ImportStatus::Running.as_str())
                 .value(Imports::LockedUntil, lease_until)
                 .and_where(Expr::col(Imports::Id).eq(id))
                 .cond_where(
                     Cond::any()
-                        .add(Expr::col(Imports::Status).eq(STATUS_QUEUED))
+                        .add(Expr::col(Imports::Status).eq(ImportStatus::Queued.as_str()))
                         .add(Expr::col(Imports::LockedUntil).lt(now)),
                 ),
         )
@@ -580,11 +574,11 @@ async fn existing_phones(
 }
 
 /// Ends an import: `done`, or `failed` with the reason (an unreadable file).
-pub async fn finish(db: &Db, id: i64, status: &str, error: Option<String>) -> Result<()> {
+pub async fn finish(db: &Db, id: i64, status: ImportStatus, error: Option<String>) -> Result<()> {
     db.run(
         Query::update()
             .table(Imports::Table)
-            .value(Imports::Status, status)
+            .value(Imports::Status, status.as_str())
             .value(Imports::Error, error)
             .value(Imports::LockedUntil, Option::<i64>::None)
             .value(Imports::FinishedAt, now_ms())

@@ -7,6 +7,8 @@ use crate::error::Result;
 use crate::schema::{Contacts, Conversations, Jobs, MessageStatuses, Messages, Numbers};
 use crate::{Db, now_ms};
 use rapport_domain::message::{Contact, DeliveryStatus, Message, Status};
+use rapport_domain::status::Direction;
+use rapport_domain::status::JobState;
 use rapport_domain::sync::SyncFilter;
 use sea_query::{Cond, Expr, ExprTrait, OnConflict, Query};
 
@@ -353,7 +355,7 @@ pub(crate) async fn insert_message(
             sender,
             staff_id: None,
             message: m,
-            direction: if inbound { "in" } else { "out" },
+            direction: if inbound { Direction::In } else { Direction::Out },
             status,
             rank,
             sent_at: m.timestamp.saturating_mul(1000),
@@ -372,8 +374,7 @@ pub(crate) struct MessageRow<'a> {
     /// The staff member who wrote an outbound message.
     pub staff_id: Option<i64>,
     pub message: &'a Message,
-    /// `in` (from the customer), `out`, or `note` (internal, never sent).
-    pub direction: &'a str,
+    pub direction: Direction,
     pub status: Option<&'a str>,
     pub rank: i64,
     pub sent_at: i64,
@@ -414,7 +415,7 @@ pub(crate) async fn insert_row(tx: &Tx, row: MessageRow<'_>) -> Result<Option<i6
                     company_id.into(),
                     conversation.into(),
                     m.wamid.as_str().into(),
-                    direction.into(),
+                    direction.as_str().into(),
                     m.kind.as_str().into(),
                     m.text.clone().into(),
                     media.id.into(),
@@ -462,7 +463,8 @@ async fn touch_conversation(tx: &Tx, conversation: i64, m: &Message, inbound: bo
         .and_where(Expr::col(Conversations::Id).eq(conversation));
     if inbound {
         // A customer writing again reopens a snoozed or resolved chat.
-        q.value(Conversations::Status, "open").value(Conversations::SnoozedUntil, Option::<i64>::None);
+        q.value(Conversations::Status, rapport_domain::status::ConversationStatus::Open.as_str())
+            .value(Conversations::SnoozedUntil, Option::<i64>::None);
         q.value(
             Conversations::LastInboundAt,
             Expr::case(newer(Conversations::LastInboundAt), at).finally(Expr::col(Conversations::LastInboundAt)),
@@ -548,12 +550,12 @@ async fn adopt_lost_send(tx: &Tx, company_id: i64, placeholder: &str, wamid: &st
     tx.run(
         Query::update()
             .table(Jobs::Table)
-            .value(Jobs::State, "sent")
+            .value(Jobs::State, JobState::Sent.as_str())
             .value(Jobs::LockedUntil, Option::<i64>::None)
             .value(Jobs::UpdatedAt, now)
             .and_where(Expr::col(Jobs::MessageId).eq(message_id))
             .and_where(Expr::col(Jobs::Kind).eq(crate::outbox::KIND))
-            .and_where(Expr::col(Jobs::State).eq("queued")),
+            .and_where(Expr::col(Jobs::State).eq(JobState::Queued.as_str())),
     )
     .await?;
     Ok(())

@@ -6,6 +6,7 @@ use crate::db::{Backend, Exec};
 use crate::error::Result;
 use crate::schema::{Jobs, Messages, Numbers};
 use crate::{Db, now_ms};
+use rapport_domain::status::JobState;
 use sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, LockBehavior, LockType, Order, Query, UpdateStatement};
 
 /// A claimed job.
@@ -29,8 +30,8 @@ fn claim_statement(backend: Backend, kind: &str, now: i64, lease_until: i64) -> 
         .and_where(Expr::col(Jobs::Kind).eq(kind))
         .cond_where(
             Cond::any()
-                .add(Expr::col(Jobs::State).eq("queued").and(Expr::col(Jobs::NextAttemptAt).lte(now)))
-                .add(Expr::col(Jobs::State).eq("sending").and(Expr::col(Jobs::LockedUntil).lt(now))),
+                .add(Expr::col(Jobs::State).eq(JobState::Queued.as_str()).and(Expr::col(Jobs::NextAttemptAt).lte(now)))
+                .add(Expr::col(Jobs::State).eq(JobState::Sending.as_str()).and(Expr::col(Jobs::LockedUntil).lt(now))),
         )
         .order_by(Jobs::Id, Order::Asc)
         .limit(1);
@@ -42,7 +43,7 @@ fn claim_statement(backend: Backend, kind: &str, now: i64, lease_until: i64) -> 
     }
     Query::update()
         .table(Jobs::Table)
-        .value(Jobs::State, "sending")
+        .value(Jobs::State, JobState::Sending.as_str())
         .value(Jobs::LockedUntil, lease_until)
         .value(Jobs::Attempts, Expr::col(Jobs::Attempts).add(1))
         .value(Jobs::UpdatedAt, now)
@@ -80,7 +81,9 @@ fn earlier_send_of_same_chat() -> sea_query::SelectStatement {
             Expr::col((mine.clone(), Messages::Id)).equals((Jobs::Table, Jobs::MessageId)),
         )
         .and_where(Expr::col((earlier.clone(), Jobs::Kind)).eq(crate::outbox::KIND))
-        .and_where(Expr::col((earlier.clone(), Jobs::State)).is_in(["queued", "sending"]))
+        .and_where(
+            Expr::col((earlier.clone(), Jobs::State)).is_in([JobState::Queued.as_str(), JobState::Sending.as_str()]),
+        )
         .and_where(Expr::col((earlier.clone(), Jobs::Id)).lt(Expr::col((Jobs::Table, Jobs::Id))))
         .and_where(Expr::col((theirs, Messages::ConversationId)).equals((mine, Messages::ConversationId)))
         .to_owned()
@@ -108,7 +111,7 @@ pub async fn retry_later(db: &Db, job: &Job, next_attempt_at: i64, error: &str) 
     db.run(
         Query::update()
             .table(Jobs::Table)
-            .value(Jobs::State, "queued")
+            .value(Jobs::State, JobState::Queued.as_str())
             .value(Jobs::NextAttemptAt, next_attempt_at)
             .value(Jobs::LockedUntil, Option::<i64>::None)
             .value(Jobs::LastError, error)
@@ -122,10 +125,10 @@ pub async fn retry_later(db: &Db, job: &Job, next_attempt_at: i64, error: &str) 
 
 /// Marks a job finished with `state` (`sent`, `done` ...). Answers false when this worker no
 /// longer holds the job (its lease ran out and another claimed it): the caller then changes nothing.
-pub(crate) async fn finish(ex: &impl Exec, job: &Job, state: &str, error: Option<String>) -> Result<bool> {
+pub(crate) async fn finish(ex: &impl Exec, job: &Job, state: JobState, error: Option<String>) -> Result<bool> {
     let mut q = Query::update();
     q.table(Jobs::Table)
-        .value(Jobs::State, state)
+        .value(Jobs::State, state.as_str())
         .value(Jobs::LockedUntil, Option::<i64>::None)
         .value(Jobs::UpdatedAt, now_ms())
         .and_where(Expr::col(Jobs::Id).eq(job.id))
@@ -138,7 +141,9 @@ pub(crate) async fn finish(ex: &impl Exec, job: &Job, state: &str, error: Option
 
 /// Still claimed by this attempt: the attempt count is the fencing token.
 fn held(job: &Job) -> Cond {
-    Cond::all().add(Expr::col(Jobs::State).eq("sending")).add(Expr::col(Jobs::Attempts).eq(job.attempts))
+    Cond::all()
+        .add(Expr::col(Jobs::State).eq(JobState::Sending.as_str()))
+        .add(Expr::col(Jobs::Attempts).eq(job.attempts))
 }
 
 /// Queues a job of `kind` for a message, due now.

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::jobs::{self, Job};
 use crate::schema::Messages;
 use crate::scope::Scope;
+use rapport_domain::status::JobState;
 use sea_query::{Expr, ExprTrait, Query};
 
 /// The job kind of a media download.
@@ -39,7 +40,7 @@ pub async fn stored(db: &Db, job: &Job, path: &str, size: i64, mime_type: &str) 
             .and_where(Expr::col(Messages::Id).eq(job.message_id)),
     )
     .await?;
-    if !jobs::finish(&tx, job, "done", None).await? {
+    if !jobs::finish(&tx, job, JobState::Done, None).await? {
         return Ok(());
     }
     tx.commit().await
@@ -55,7 +56,7 @@ pub async fn failed(db: &Db, job: &Job, error: &str) -> Result<()> {
             .and_where(Expr::col(Messages::Id).eq(job.message_id)),
     )
     .await?;
-    if !jobs::finish(&tx, job, "dead", Some(error.to_string())).await? {
+    if !jobs::finish(&tx, job, JobState::Dead, Some(error.to_string())).await? {
         return Ok(());
     }
     tx.commit().await

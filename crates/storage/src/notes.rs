@@ -8,9 +8,7 @@ use crate::now_ms;
 use rand::RngCore;
 use rapport_domain::Refusal;
 use rapport_domain::message::Message;
-
-/// The direction and kind a note is stored with.
-pub const NOTE: &str = "note";
+use rapport_domain::status::Direction;
 
 /// Adds a note to a conversation (the caller has checked the writer sees it); answers its id.
 pub async fn add(db: &Db, company_id: i64, conversation_id: i64, staff_id: i64, text: &str) -> Result<i64> {
@@ -23,7 +21,7 @@ pub async fn add(db: &Db, company_id: i64, conversation_id: i64, staff_id: i64, 
         user_id: None,
         group_id: None,
         timestamp: now / 1000,
-        kind: NOTE.into(),
+        kind: Direction::Note.as_str().into(),
         text: Some(text.into()),
         media: None,
         reply_to: None,
@@ -37,7 +35,7 @@ pub async fn add(db: &Db, company_id: i64, conversation_id: i64, staff_id: i64, 
         sender: None,
         staff_id: Some(staff_id),
         message: &message,
-        direction: NOTE,
+        direction: Direction::Note,
         status: None,
         rank: 0,
         sent_at: now,

@@ -9,12 +9,10 @@ use crate::scope::{Scope, escape_like};
 use crate::secrets::SecretBox;
 use crate::{Db, Page, now_ms};
 use rapport_domain::Refusal;
+use rapport_domain::status::NumberStatus;
 use rapport_domain::sync::SyncFilter;
 use sea_query::{Alias, Cond, Expr, ExprTrait, Func, JoinType, LikeExpr, Order, Query, SelectStatement};
 use serde::Serialize;
-
-pub const STATUS_CONNECTED: &str = "connected";
-pub const STATUS_DISCONNECTED: &str = "disconnected";
 
 /// A number as staff see it: no secrets.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -29,7 +27,8 @@ pub struct Number {
     pub waba_id: String,
     pub display_phone_number: String,
     pub verified_name: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: NumberStatus,
     pub last_activity_at: Option<i64>,
     pub created_at: i64,
     pub sync_filter: String,
@@ -198,7 +197,7 @@ pub struct NumberChanges {
     pub verify_token: Option<String>,
     pub owner_staff_id: Option<Option<i64>>,
     pub department_id: Option<i64>,
-    pub status: Option<&'static str>,
+    pub status: Option<NumberStatus>,
     pub sync: Option<SyncFilter>,
 }
 
@@ -238,7 +237,7 @@ pub async fn update(
         q.value(Numbers::DepartmentId, dept);
     }
     if let Some(status) = changes.status {
-        q.value(Numbers::Status, status);
+        q.value(Numbers::Status, status.as_str());
     }
     if let Some(sync) = &changes.sync {
         q.value(Numbers::SyncFilter, sync.mode()).value(Numbers::SyncExcept, sync.except().join("\n"));
@@ -247,7 +246,7 @@ pub async fn update(
         tx.run(&q).await?;
     }
     let after = get_in(&tx, None, scope.company_id(), id).await?;
-    let action = if changes.status == Some(STATUS_DISCONNECTED) { "number.disconnect" } else { "number.update" };
+    let action = if changes.status == Some(NumberStatus::Disconnected) { "number.disconnect" } else { "number.update" };
     audit::record_in(&tx, actor.entry(action, "number", Some(id)).before(&before).after(&after)).await?;
     tx.commit().await?;
     Ok(after)
@@ -309,7 +308,7 @@ pub async fn routes(db: &Db, phone_number_ids: &[String]) -> Result<Vec<Route>> 
             ])
             .from(Numbers::Table)
             .and_where(Expr::col(Numbers::PhoneNumberId).is_in(phone_number_ids.iter().map(String::as_str)))
-            .and_where(Expr::col(Numbers::Status).eq(STATUS_CONNECTED)),
+            .and_where(Expr::col(Numbers::Status).eq(NumberStatus::Connected.as_str())),
     )
     .await
 }
@@ -322,7 +321,7 @@ pub async fn verify_token_known(db: &Db, token: &str) -> Result<bool> {
                 .column(Numbers::Id)
                 .from(Numbers::Table)
                 .and_where(Expr::col(Numbers::VerifyToken).eq(token))
-                .and_where(Expr::col(Numbers::Status).eq(STATUS_CONNECTED))
+                .and_where(Expr::col(Numbers::Status).eq(NumberStatus::Connected.as_str()))
                 .limit(1),
         )
         .await?;
@@ -340,7 +339,7 @@ pub async fn secrets_by_waba(db: &Db, waba_ids: &[String]) -> Result<Vec<(String
             .columns([Numbers::WabaId, Numbers::CompanyId, Numbers::AppSecretSealed])
             .from(Numbers::Table)
             .and_where(Expr::col(Numbers::WabaId).is_in(waba_ids.iter().map(String::as_str)))
-            .and_where(Expr::col(Numbers::Status).eq(STATUS_CONNECTED)),
+            .and_where(Expr::col(Numbers::Status).eq(NumberStatus::Connected.as_str())),
     )
     .await
 }

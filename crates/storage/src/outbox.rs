@@ -10,6 +10,8 @@ use crate::{Db, now_ms};
 use rand::RngCore;
 use rapport_domain::Refusal;
 use rapport_domain::message::Message;
+use rapport_domain::status::Direction;
+use rapport_domain::status::JobState;
 use sea_query::{Expr, ExprTrait, Query};
 use serde_json::Value;
 
@@ -90,7 +92,7 @@ pub async fn enqueue(db: &Db, send: NewSend<'_>) -> Result<i64> {
         sender: None,
         staff_id: send.staff_id,
         message: &message,
-        direction: "out",
+        direction: Direction::Out,
         status: Some("queued"),
         rank: 0,
         sent_at: now,
@@ -129,7 +131,7 @@ pub async fn complete(db: &Db, job: &Job, wamid: &str) -> Result<()> {
     let tx = db.begin().await?;
     // A delivery report for this wamid may be arriving right now (see `inbound::apply_status`).
     tx.lock_key(&format!("wamid:{}:{wamid}", job.company_id)).await?;
-    if !crate::jobs::finish(&tx, job, "sent", None).await? {
+    if !crate::jobs::finish(&tx, job, JobState::Sent, None).await? {
         return Ok(());
     }
     tx.run(
@@ -168,7 +170,7 @@ pub async fn already_accepted(db: &Db, job: &Job) -> Result<bool> {
 
 /// A retry found its message already accepted: the job is done.
 pub async fn settle(db: &Db, job: &Job) -> Result<()> {
-    crate::jobs::finish(db, job, "sent", None).await?;
+    crate::jobs::finish(db, job, JobState::Sent, None).await?;
     Ok(())
 }
 
@@ -176,7 +178,7 @@ pub async fn settle(db: &Db, job: &Job) -> Result<()> {
 /// failed with Meta's code and words.
 pub async fn bury(db: &Db, job: &Job, code: i64, title: &str) -> Result<()> {
     let tx = db.begin().await?;
-    if !crate::jobs::finish(&tx, job, "dead", Some(format!("{code}: {title}"))).await? {
+    if !crate::jobs::finish(&tx, job, JobState::Dead, Some(format!("{code}: {title}"))).await? {
         return Ok(());
     }
     tx.run(

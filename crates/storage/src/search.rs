@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::schema::{Contacts, Conversations, Messages, Numbers};
 use crate::scope::{Scope, escape_like};
 use crate::{Db, Page};
+use rapport_domain::status::Direction;
 use sea_query::{Alias, Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query};
 
 /// Trigram indexes cannot help below three characters; shorter queries scan.
@@ -39,7 +40,8 @@ pub struct Hit {
     pub message_id: i64,
     pub conversation_id: i64,
     pub text: String,
-    pub direction: String,
+    #[sqlx(try_from = "String")]
+    pub direction: Direction,
     pub sent_at: i64,
     pub number_id: i64,
     pub contact_name: Option<String>,

@@ -5,6 +5,7 @@ use crate::db::Exec;
 use crate::error::Result;
 use crate::schema::{Departments, Sessions, Staff};
 use crate::{Db, now_ms};
+use rapport_domain::status::StaffStatus;
 use rapport_domain::{GrantSet, Role, Viewer};
 use sea_query::{Expr, ExprTrait, Query};
 
@@ -81,7 +82,7 @@ pub async fn lookup(db: &Db, token_hash: &str, now: i64) -> Result<Option<Sessio
             )
             .and_where(Expr::col((Sessions::Table, Sessions::TokenHash)).eq(token_hash))
             .and_where(Expr::col((Sessions::Table, Sessions::ExpiresAt)).gt(now))
-            .and_where(Expr::col((Staff::Table, Staff::Status)).eq("enabled")),
+            .and_where(Expr::col((Staff::Table, Staff::Status)).eq(StaffStatus::Enabled.as_str())),
     )
     .await
 }

@@ -10,6 +10,7 @@ use crate::scope::{Scope, escape_like};
 use crate::sessions;
 use crate::{Db, Page, now_ms};
 use rapport_domain::Refusal;
+use rapport_domain::status::StaffStatus;
 use rapport_domain::{GrantSet, Role};
 use sea_query::{Alias, Cond, Expr, ExprTrait, Func, JoinType, LikeExpr, OnConflict, Order, Query, SelectStatement};
 use serde::Serialize;
@@ -25,7 +26,8 @@ pub struct StaffMember {
     pub nickname: String,
     pub notes: String,
     pub memo: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: StaffStatus,
     pub role: Option<String>,
     pub grants: String,
     pub creator_id: Option<i64>,
@@ -46,12 +48,9 @@ impl StaffMember {
     }
 
     pub fn is_enabled(&self) -> bool {
-        self.status == STATUS_ENABLED
+        self.status == StaffStatus::Enabled
     }
 }
-
-pub const STATUS_ENABLED: &str = "enabled";
-pub const STATUS_DISABLED: &str = "disabled";
 
 fn select() -> SelectStatement {
     let creator = Alias::new("creator");
@@ -110,7 +109,7 @@ pub struct StaffFilter {
     pub q: Option<String>,
     pub department_id: Option<i64>,
     pub include_subdepartments: bool,
-    pub status: Option<String>,
+    pub status: Option<StaffStatus>,
 }
 
 /// The staff `scope` may see that match `filter`, by id, after `cursor`.
@@ -158,7 +157,7 @@ pub async fn list(
             q.and_where(Expr::col((Staff::Table, Staff::DepartmentId)).eq(dept));
         }
     }
-    if let Some(status) = &filter.status {
+    if let Some(status) = filter.status {
         q.and_where(Expr::col((Staff::Table, Staff::Status)).eq(status.as_str()));
     }
     Ok(Page::from_rows(db.all(&q).await?, limit, |s: &StaffMember| s.id))
@@ -259,7 +258,7 @@ pub struct StaffChanges {
     pub notes: Option<String>,
     pub memo: Option<String>,
     pub department_id: Option<i64>,
-    pub status: Option<&'static str>,
+    pub status: Option<StaffStatus>,
     /// `Some(None)` clears the role.
     pub role: Option<Option<Role>>,
     pub grants: Option<GrantSet>,
@@ -301,7 +300,7 @@ pub async fn update(
         q.value(Staff::DepartmentId, dept);
     }
     if let Some(status) = changes.status {
-        q.value(Staff::Status, status);
+        q.value(Staff::Status, status.as_str());
     }
     if let Some(role) = changes.role {
         q.value(Staff::Role, role.map(|r| r.name()));
@@ -315,7 +314,7 @@ pub async fn update(
     if !q.get_values().is_empty() {
         tx.run(&q).await?;
     }
-    if changes.status == Some(STATUS_DISABLED) || changes.password_hash.is_some() {
+    if changes.status == Some(StaffStatus::Disabled) || changes.password_hash.is_some() {
         sessions::end_all_for(&tx, id, keep_session).await?;
     }
     let after = get_in(&tx, None, scope.company_id(), id).await?;
@@ -336,7 +335,8 @@ pub struct Credentials {
     pub id: i64,
     pub company_id: i64,
     pub password_hash: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: StaffStatus,
 }
 
 pub async fn credentials_by_account(db: &Db, account: &str) -> Result<Option<Credentials>> {
@@ -434,7 +434,7 @@ pub async fn managers(db: &Db, company_id: i64) -> Result<Vec<Scope>> {
                 )
                 .and_where(Expr::col((Staff::Table, Staff::CompanyId)).eq(company_id))
                 .and_where(Expr::col((Staff::Table, Staff::Role)).eq(Role::Manager.name()))
-                .and_where(Expr::col((Staff::Table, Staff::Status)).eq(STATUS_ENABLED)),
+                .and_where(Expr::col((Staff::Table, Staff::Status)).eq(StaffStatus::Enabled.as_str())),
         )
         .await?;
     Ok(rows

@@ -8,11 +8,11 @@ use crate::conversations::{self, ConversationRow};
 use crate::db::Exec;
 use crate::error::{Result, StorageError};
 use crate::inbound::{NewContact, Target, find_or_create_conversation, insert_contact};
-use crate::numbers::STATUS_CONNECTED;
 use crate::schema::{Contacts, DistributionStaff, Numbers, Staff};
 use crate::scope::Scope;
 use crate::staff::StaffMember;
 use rapport_domain::Refusal;
+use rapport_domain::status::NumberStatus;
 use rapport_domain::sync::SyncFilter;
 use sea_query::{Cond, Expr, ExprTrait, Order, Query};
 use serde_json::json;
@@ -40,7 +40,7 @@ fn usable_by(scope: &Scope) -> Cond {
         .to_owned();
     Cond::all()
         .add(Expr::col((Numbers::Table, Numbers::CompanyId)).eq(scope.company_id()))
-        .add(Expr::col((Numbers::Table, Numbers::Status)).eq(STATUS_CONNECTED))
+        .add(Expr::col((Numbers::Table, Numbers::Status)).eq(NumberStatus::Connected.as_str()))
         .add(
             Cond::any()
                 .add(Expr::col((Numbers::Table, Numbers::OwnerStaffId)).eq(me))
@@ -89,7 +89,7 @@ pub async fn set(db: &Db, scope: &Scope, actor: &Actor, staff_id: i64, number_id
     if let Some(number_id) = number_id {
         let mut q = select_numbers();
         q.and_where(Expr::col((Numbers::Table, Numbers::CompanyId)).eq(scope.company_id()))
-            .and_where(Expr::col((Numbers::Table, Numbers::Status)).eq(STATUS_CONNECTED))
+            .and_where(Expr::col((Numbers::Table, Numbers::Status)).eq(NumberStatus::Connected.as_str()))
             .and_where(Expr::col((Numbers::Table, Numbers::Id)).eq(number_id));
         if db.optional::<ChatNumber>(&q).await?.is_none() {
             return Err(StorageError::Refused(Refusal::NumberNotFound));

@@ -2,6 +2,7 @@
 //! `RAPPORT_TEST_POSTGRES_URL` is set).
 
 use rapport_domain::Refusal;
+use rapport_domain::status::StaffStatus;
 use rapport_domain::visibility::{StaffRef, can_see_department, can_see_staff};
 use rapport_domain::{Grant, GrantSet, Viewer};
 use rapport_storage::audit::Actor;
@@ -143,9 +144,9 @@ async fn staff_search_filters_by_text_department_subtree_and_status() {
             list(StaffFilter { department_id: Some(sales), include_subdepartments: true, ..Default::default() }).await,
             vec![ann, bob]
         );
-        let disable = StaffChanges { status: Some(staff::STATUS_DISABLED), ..Default::default() };
+        let disable = StaffChanges { status: Some(StaffStatus::Disabled), ..Default::default() };
         staff::update(&db, &c.scope, &c.actor, bob, disable, None).await.unwrap();
-        assert_eq!(list(StaffFilter { status: Some("disabled".into()), ..Default::default() }).await, vec![bob]);
+        assert_eq!(list(StaffFilter { status: Some(StaffStatus::Disabled), ..Default::default() }).await, vec![bob]);
     }
 }
 
@@ -258,7 +259,7 @@ async fn disabling_or_a_new_password_ends_sessions() {
         staff::update(&db, &c.scope, &c.actor, id, new_password, Some("h2")).await.unwrap();
         assert!(sessions::lookup(&db, "h1", rapport_storage::now_ms()).await.unwrap().is_none());
         assert!(sessions::lookup(&db, "h2", rapport_storage::now_ms()).await.unwrap().is_some(), "kept");
-        let disable = StaffChanges { status: Some(staff::STATUS_DISABLED), ..Default::default() };
+        let disable = StaffChanges { status: Some(StaffStatus::Disabled), ..Default::default() };
         staff::update(&db, &c.scope, &c.actor, id, disable, None).await.unwrap();
         assert!(sessions::lookup(&db, "h2", rapport_storage::now_ms()).await.unwrap().is_none());
         // Expired sessions are not found either.

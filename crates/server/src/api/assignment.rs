@@ -2,7 +2,7 @@
 //! leaving colleague's customers, and each number's new-customer distribution (DIST-1).
 
 use super::extract::{ApiJson, Id, time_ms};
-use super::schema::{ConversationStatus, DistributionMode, OnlyFalse};
+use super::schema::{ConversationStatusName, DistributionMode, OnlyFalse};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ReadErrors, UpdateErrors};
@@ -12,6 +12,7 @@ use axum::extract::State;
 use rapport_app::live::EventKind;
 use rapport_domain::Grant;
 use rapport_domain::distribution::Mode;
+use rapport_domain::status::ConversationStatus;
 use rapport_storage::assignment::{self, State as ConversationState};
 use rapport_storage::distribution::{self, Distribution};
 use rapport_storage::{StorageError, now_ms, staff};
@@ -32,7 +33,7 @@ fn require_assigner(auth: &Auth) -> ApiResult<()> {
 /// A staff member the caller sees and who is enabled, named by `field` of the request.
 async fn assignable(state: &AppState, auth: &Auth, field: &'static str, id: i64) -> ApiResult<()> {
     match staff::get(&state.db, &auth.scope, id).await {
-        Ok(member) if member.status == "enabled" => Ok(()),
+        Ok(member) if member.is_enabled() => Ok(()),
         Ok(_) => Err(ApiError::invalid(field, "this staff member is disabled")),
         Err(StorageError::NotFound) => Err(ApiError::invalid(field, "no such staff member in your scope")),
         Err(e) => Err(e.into()),
@@ -76,7 +77,7 @@ pub async fn assign(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationUpdate {
-    #[schema(value_type = Option<ConversationStatus>)]
+    #[schema(value_type = Option<ConversationStatusName>)]
     pub status: Option<String>,
     /// With `status` = `snoozed`: when the chat comes back (RFC 3339, in the future).
     pub snoozed_until: Option<String>,
@@ -100,17 +101,28 @@ pub async fn update(
     auth.require_writer("changes them")?;
     let now = now_ms();
     let snoozed_until = body.snoozed_until.as_deref().map(|text| time_ms("snoozed_until", text)).transpose()?;
-    let new_state = match (body.status.as_deref(), snoozed_until) {
+    let status = body
+        .status
+        .as_deref()
+        .map(|s| {
+            ConversationStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid("status", "must be `open`, `snoozed` or `resolved`"))
+        })
+        .transpose()?;
+    let new_state = match (status, snoozed_until) {
         (None, None) => None,
-        (Some("open"), None) => Some(ConversationState::Open),
-        (Some("resolved"), None) => Some(ConversationState::Resolved),
-        (Some("snoozed"), Some(until)) if until > now => Some(ConversationState::Snoozed { until }),
-        (Some("snoozed"), Some(_)) => return Err(ApiError::invalid("snoozed_until", "must be in the future")),
-        (Some("snoozed"), None) => return Err(ApiError::invalid("snoozed_until", "is required to snooze")),
-        (Some("open" | "resolved") | None, Some(_)) => {
+        (Some(ConversationStatus::Open), None) => Some(ConversationState::Open),
+        (Some(ConversationStatus::Resolved), None) => Some(ConversationState::Resolved),
+        (Some(ConversationStatus::Snoozed), Some(until)) if until > now => Some(ConversationState::Snoozed { until }),
+        (Some(ConversationStatus::Snoozed), Some(_)) => {
+            return Err(ApiError::invalid("snoozed_until", "must be in the future"));
+        }
+        (Some(ConversationStatus::Snoozed), None) => {
+            return Err(ApiError::invalid("snoozed_until", "is required to snooze"));
+        }
+        (Some(ConversationStatus::Open | ConversationStatus::Resolved) | None, Some(_)) => {
             return Err(ApiError::invalid("snoozed_until", "goes only with status `snoozed`"));
         }
-        (Some(_), _) => return Err(ApiError::invalid("status", "must be `open`, `snoozed` or `resolved`")),
     };
     let no_reply_needed = match body.unanswered {
         None => false,

@@ -1,7 +1,7 @@
 //! Conversations and their messages (read side; the live inbox comes with its own issue).
 
 use super::extract::{ApiJson, ApiQuery, Id, Paging};
-use super::schema::{ChatKind, ConversationStatus, ImageBytes, MessageText, OptionalToken};
+use super::schema::{ChatKind, ConversationStatusName, ImageBytes, MessageText, OptionalToken};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors};
@@ -14,8 +14,9 @@ use rapport_app::live::EventKind;
 use rapport_app::send::{self, Content, Sender};
 use rapport_channels::whatsapp::graph::Outbound;
 use rapport_domain::Grant;
+use rapport_domain::status::ConversationStatus;
 use rapport_domain::values::{multiline_text, optional_text, required_text};
-use rapport_storage::conversations::{ActivityCursor, ConversationFilter, StatusFilter};
+use rapport_storage::conversations::{ActivityCursor, ConversationFilter};
 use rapport_storage::{conversations, now_ms};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -31,7 +32,7 @@ pub struct ConversationQuery {
     pub staff_id: Option<String>,
     pub number_id: Option<i64>,
     /// `open` (a snooze whose time has passed counts as open), `snoozed` or `resolved`.
-    #[param(value_type = Option<ConversationStatus>)]
+    #[param(value_type = Option<ConversationStatusName>)]
     pub status: Option<String>,
     /// Part of the contact's name, phone or WhatsApp id (or the group's name or id).
     pub q: Option<String>,
@@ -83,10 +84,10 @@ impl ConversationQuery {
             number_id: self.number_id,
             status: match self.status.as_deref().filter(|s| !s.is_empty()) {
                 None => None,
-                Some("open") => Some(StatusFilter::Open),
-                Some("snoozed") => Some(StatusFilter::Snoozed),
-                Some("resolved") => Some(StatusFilter::Resolved),
-                Some(_) => return Err(ApiError::invalid("status", "must be `open`, `snoozed` or `resolved`")),
+                Some(status) => Some(
+                    ConversationStatus::parse(status)
+                        .ok_or_else(|| ApiError::invalid("status", "must be `open`, `snoozed` or `resolved`"))?,
+                ),
             },
             q: self.q.clone(),
             unanswered_for_ms: minutes("unanswered_minutes", self.unanswered_minutes)?,

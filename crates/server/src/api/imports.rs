@@ -56,7 +56,7 @@ fn view(import: Import, headers: Vec<String>) -> ImportView {
         staff_ids: import.staff_ids(),
         processed_rows: import.imported + import.rejected,
         file_name: import.file_name,
-        status: import.status,
+        status: import.status.to_string(),
         headers,
         total_rows: import.total_rows,
         imported: import.imported,

@@ -1,7 +1,7 @@
 //! WhatsApp Business numbers (WA-1).
 
 use super::extract::{ApiJson, ApiQuery, Id, double_option};
-use super::schema::{NumberStatus, OptionalToken, ShortText, SyncMode, TokenText};
+use super::schema::{NumberStatusName, OptionalToken, ShortText, SyncMode, TokenText};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors, WriteErrors};
@@ -10,9 +10,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use rapport_domain::Grant;
+use rapport_domain::status::NumberStatus;
 use rapport_domain::sync::SyncFilter;
 use rapport_domain::values::{NAME_MAX, optional_text, required_text};
-use rapport_storage::numbers::{self, NewNumber, NumberChanges, STATUS_CONNECTED, STATUS_DISCONNECTED};
+use rapport_storage::numbers::{self, NewNumber, NumberChanges};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -166,7 +167,7 @@ pub struct NumberPatch {
     pub owner_staff_id: Option<Option<i64>>,
     pub department_id: Option<i64>,
     /// `connected` or `disconnected`.
-    #[schema(value_type = Option<NumberStatus>)]
+    #[schema(value_type = Option<NumberStatusName>)]
     pub status: Option<String>,
     #[schema(value_type = Option<SyncMode>)]
     pub sync_filter: Option<String>,
@@ -204,9 +205,10 @@ pub async fn update(
         department_id: body.department_id,
         status: match body.status.as_deref() {
             None => None,
-            Some(STATUS_CONNECTED) => Some(STATUS_CONNECTED),
-            Some(STATUS_DISCONNECTED) => Some(STATUS_DISCONNECTED),
-            Some(_) => return Err(ApiError::invalid("status", "must be `connected` or `disconnected`")),
+            Some(status) => Some(
+                NumberStatus::parse(status)
+                    .ok_or_else(|| ApiError::invalid("status", "must be `connected` or `disconnected`"))?,
+            ),
         },
         sync: sync(body.sync_filter.as_deref(), &body.sync_except)?,
     };
@@ -219,7 +221,7 @@ pub async fn update(
     responses((status = 204, description = "Disconnected"), ReadErrors))]
 pub async fn disconnect(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<StatusCode> {
     auth.require(Grant::MenuNumbers)?;
-    let changes = NumberChanges { status: Some(STATUS_DISCONNECTED), ..Default::default() };
+    let changes = NumberChanges { status: Some(NumberStatus::Disconnected), ..Default::default() };
     numbers::update(&state.db, &auth.scope, &auth.actor(), &state.settings.secrets, id, changes).await?;
     Ok(StatusCode::NO_CONTENT)
 }

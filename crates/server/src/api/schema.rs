@@ -1,8 +1,8 @@
 //! Schema-only types: what the OpenAPI document says about values the handlers parse by hand
 //! (so that a bad value gets an error naming its field rather than a generic body error).
 
+use rapport_domain::status::StaffStatus;
 use rapport_domain::{Grant, Role};
-use rapport_storage::staff::{STATUS_DISABLED, STATUS_ENABLED};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::{PartialSchema, ToSchema};
@@ -38,7 +38,7 @@ pub struct StatusName;
 
 impl PartialSchema for StatusName {
     fn schema() -> RefOr<Schema> {
-        string_enum([STATUS_ENABLED, STATUS_DISABLED])
+        string_enum(StaffStatus::ALL.iter().map(|s| s.as_str()))
     }
 }
 
@@ -67,15 +67,19 @@ impl PartialSchema for ChatKind {
 impl ToSchema for ChatKind {}
 
 /// A conversation's state (INBOX-5).
-pub struct ConversationStatus;
+pub struct ConversationStatusName;
 
-impl PartialSchema for ConversationStatus {
+impl PartialSchema for ConversationStatusName {
     fn schema() -> RefOr<Schema> {
-        string_enum(["open", "snoozed", "resolved"])
+        string_enum(rapport_domain::status::ConversationStatus::ALL.iter().map(|s| s.as_str()))
     }
 }
 
-impl ToSchema for ConversationStatus {}
+impl ToSchema for ConversationStatusName {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "ConversationStatus".into()
+    }
+}
 
 /// How a number hands out new customers (DIST-1).
 pub struct DistributionMode;
@@ -209,12 +213,16 @@ text_schema!(
 );
 
 /// A number's connection status.
-pub struct NumberStatus;
+pub struct NumberStatusName;
 
-impl PartialSchema for NumberStatus {
+impl PartialSchema for NumberStatusName {
     fn schema() -> RefOr<Schema> {
-        string_enum(["connected", "disconnected"])
+        string_enum(rapport_domain::status::NumberStatus::ALL.iter().map(|s| s.as_str()))
     }
 }
 
-impl ToSchema for NumberStatus {}
+impl ToSchema for NumberStatusName {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "NumberStatus".into()
+    }
+}

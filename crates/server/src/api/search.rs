@@ -62,7 +62,7 @@ impl SearchHit {
             snippet: found.text(),
             message_id: hit.message_id,
             conversation_id: hit.conversation_id,
-            direction: hit.direction,
+            direction: hit.direction.to_string(),
             sent_at: rfc3339(hit.sent_at),
             number_id: hit.number_id,
             chat_name: hit.contact_name.or(hit.group_name).or(hit.group_id).unwrap_or_default(),

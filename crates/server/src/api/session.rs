@@ -90,7 +90,7 @@ pub async fn login(
             None => ApiError::LoginFailed("wrong account or password".into()),
         });
     };
-    if credentials.status != staff::STATUS_ENABLED {
+    if credentials.status != rapport_domain::status::StaffStatus::Enabled {
         return Err(ApiError::LoginFailed("this account is disabled".into()));
     }
     for key in &keys {

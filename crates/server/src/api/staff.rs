@@ -12,10 +12,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
+use rapport_domain::status::StaffStatus;
 use rapport_domain::values::{Account, NAME_MAX, NOTE_MAX, Password, multiline_text, optional_text, required_text};
 use rapport_domain::visibility::{GrantRefusal, check_grant_change, check_manageable};
 use rapport_domain::{Grant, GrantSet, Role};
-use rapport_storage::staff::{self, NewStaff, STATUS_DISABLED, STATUS_ENABLED, StaffChanges, StaffFilter};
+use rapport_storage::staff::{self, NewStaff, StaffChanges, StaffFilter};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -43,12 +44,8 @@ pub fn grant_refusal(refusal: GrantRefusal) -> ApiError {
     }
 }
 
-fn parse_status(status: &str) -> ApiResult<&'static str> {
-    match status {
-        STATUS_ENABLED => Ok(STATUS_ENABLED),
-        STATUS_DISABLED => Ok(STATUS_DISABLED),
-        _ => Err(ApiError::invalid("status", "must be `enabled` or `disabled`")),
-    }
+fn parse_status(status: &str) -> ApiResult<StaffStatus> {
+    StaffStatus::parse(status).ok_or_else(|| ApiError::invalid("status", "must be `enabled` or `disabled`"))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -90,7 +87,7 @@ pub async fn list(
         q: query.q,
         department_id: query.department_id,
         include_subdepartments: query.include_subdepartments,
-        status: query.status.as_deref().filter(|s| !s.is_empty()).map(parse_status).transpose()?.map(String::from),
+        status: query.status.as_deref().filter(|s| !s.is_empty()).map(parse_status).transpose()?,
     };
     let page = staff::list(&state.db, &auth.scope, &filter, paging.cursor()?, paging.limit()?).await?;
     Ok(Json(List::new(page.items.into_iter().map(Into::into).collect(), page.next_cursor)))
@@ -152,8 +149,8 @@ pub async fn create(
     };
     let actor = auth.actor();
     let mut created = staff::create(&state.db, &auth.scope, &actor, new).await?;
-    if status == Some(STATUS_DISABLED) {
-        let changes = StaffChanges { status: Some(STATUS_DISABLED), ..Default::default() };
+    if status == Some(StaffStatus::Disabled) {
+        let changes = StaffChanges { status: Some(StaffStatus::Disabled), ..Default::default() };
         created = staff::update(&state.db, &auth.scope, &actor, created.id, changes, None).await?;
     }
     Ok((StatusCode::CREATED, Json(created.into())))
@@ -227,7 +224,7 @@ pub async fn update(
         status: body.status.as_deref().map(parse_status).transpose()?,
         ..Default::default()
     };
-    if changes.status == Some(STATUS_DISABLED) && id == auth.staff_id() {
+    if changes.status == Some(StaffStatus::Disabled) && id == auth.staff_id() {
         return Err(ApiError::invalid("status", "you cannot disable your own account"));
     }
     if let Some(role) = body.role {

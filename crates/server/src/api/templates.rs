@@ -15,7 +15,6 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 const CATEGORIES: [&str; 3] = ["MARKETING", "UTILITY", "AUTHENTICATION"];
-const STATUSES: [&str; 5] = ["approved", "pending", "rejected", "paused", "disabled"];
 
 #[derive(Serialize, ToSchema)]
 pub struct TemplateView {
@@ -120,8 +119,8 @@ fn check(body: TemplateRequest) -> ApiResult<Checked> {
     if !CATEGORIES.contains(&category.as_str()) {
         return Err(ApiError::invalid("category", "must be MARKETING, UTILITY or AUTHENTICATION"));
     }
-    let status = body.status.unwrap_or_else(|| "approved".into());
-    if !STATUSES.contains(&status.as_str()) {
+    let status = body.status.unwrap_or_else(|| template::APPROVED.into());
+    if !template::STATUSES.contains(&status.as_str()) {
         return Err(ApiError::invalid("status", "must be approved, pending, rejected, paused or disabled"));
     }
     if !body.components.is_array() {

@@ -2,7 +2,7 @@
 //! finds it again beside the list.
 
 use super::extract::{ApiJson, Id};
-use super::schema::{ChatKind, ConversationStatus, NameText, ViewWho};
+use super::schema::{ChatKind, ConversationStatusName, NameText, ViewWho};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, WriteErrors};
@@ -11,6 +11,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use rapport_domain::Grant;
+use rapport_domain::status::ConversationStatus;
 use rapport_domain::values::{NAME_MAX, required_text};
 use rapport_storage::views::{self, SavedView};
 use serde::{Deserialize, Serialize};
@@ -22,7 +23,7 @@ use utoipa::ToSchema;
 pub struct ViewFilters {
     #[schema(value_type = Option<ChatKind>)]
     pub kind: Option<String>,
-    #[schema(value_type = Option<ConversationStatus>)]
+    #[schema(value_type = Option<ConversationStatusName>)]
     pub status: Option<String>,
     /// `mine` or `unassigned`.
     #[schema(value_type = Option<ViewWho>)]
@@ -46,7 +47,11 @@ impl ViewFilters {
         }
         Ok(ViewFilters {
             kind: one_of("filters.kind", &self.kind, &["direct", "group"])?,
-            status: one_of("filters.status", &self.status, &["open", "snoozed", "resolved"])?,
+            status: one_of(
+                "filters.status",
+                &self.status,
+                &ConversationStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            )?,
             who: one_of("filters.who", &self.who, &["mine", "unassigned"])?,
             q,
             unanswered: self.unanswered.filter(|u| *u),

@@ -54,8 +54,9 @@ pub async fn page(page: Page, Query(params): Query<Params>) -> Response {
 async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
     let (state, auth, t) = (&ctx.state, &ctx.auth, ctx.t());
     auth.require(Grant::MenuAutoReply)?;
-    let scope = params.scope.filter(|s| s == "private" || s == "public").unwrap_or_default();
-    let private = (!scope.is_empty()).then(|| scope == "private");
+    let scope = params.scope.filter(|s| s == auto_replies::SCOPE_PRIVATE || s == auto_replies::SCOPE_PUBLIC);
+    let scope = scope.unwrap_or_default();
+    let private = (!scope.is_empty()).then(|| scope == auto_replies::SCOPE_PRIVATE);
     let q = params.q.unwrap_or_default();
     let page = auto_replies::list(&state.db, &auth.scope, Some(&q), private, None, 200).await?;
     let rows = page

@@ -11,8 +11,10 @@ use askama::Template;
 use axum::extract::Query;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
+use rapport_domain::status::ConversationStatus;
+use rapport_domain::status::Direction;
 use rapport_domain::{Grant, window};
-use rapport_storage::conversations::{self, ConversationFilter, ConversationRow, MessageRow, StatusFilter};
+use rapport_storage::conversations::{self, ConversationFilter, ConversationRow, MessageRow};
 use rapport_storage::now_ms;
 use serde::Deserialize;
 use serde_json::Value;
@@ -44,12 +46,7 @@ impl Params {
                 Some("direct") => Some(false),
                 _ => None,
             },
-            status: match non_empty(&self.status).as_deref() {
-                Some("open") => Some(StatusFilter::Open),
-                Some("snoozed") => Some(StatusFilter::Snoozed),
-                Some("resolved") => Some(StatusFilter::Resolved),
-                _ => None,
-            },
+            status: non_empty(&self.status).as_deref().and_then(ConversationStatus::parse),
             staff_id: (self.who.as_deref() == Some("mine")).then_some(me),
             unassigned: self.who.as_deref() == Some("unassigned"),
             q: non_empty(&self.q),
@@ -240,10 +237,7 @@ async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
                         older_than: messages.first().map(|m| m.id).filter(|_| more),
                         bubbles: bubbles(t, &messages, c.group_id.is_some()),
                         responsible: c.responsible_staff_id,
-                        status: match (c.status.as_str(), c.snoozed_until) {
-                            ("snoozed", Some(until)) if until <= now_ms() => "open".into(),
-                            _ => c.status.clone(),
-                        },
+                        status: c.status.shown(c.snoozed_until, now_ms()).to_string(),
                         unanswered: c.unanswered,
                         card: c.group_id.is_none().then(|| Card {
                             name: c.contact_name.clone().unwrap_or_default(),
@@ -288,7 +282,7 @@ async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
     let templates = match rapport_storage::templates::list(&state.db, auth.scope.company_id()).await {
         Ok(all) => all
             .into_iter()
-            .filter(|tpl| tpl.status == "approved")
+            .filter(|tpl| tpl.status == rapport_domain::template::APPROVED)
             .map(|tpl| TemplateChoice {
                 label: format!(
                     "{} ({}) · {} {}",
@@ -305,7 +299,7 @@ async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
     let may_assign = auth.session.role().is_none_or(|r| r.may_assign());
     let assignees = if may_assign && open.is_some() {
         let everyone = rapport_storage::staff::StaffFilter {
-            status: Some("enabled".into()),
+            status: Some(rapport_domain::status::StaffStatus::Enabled),
             ..rapport_storage::staff::StaffFilter::default()
         };
         match rapport_storage::staff::list(&state.db, &auth.scope, &everyone, None, 200).await {
@@ -427,15 +421,15 @@ fn bubbles(t: &Catalog, messages: &[MessageRow], group: bool) -> Vec<Bubble> {
                 .and_then(|id| messages.iter().find(|q| &q.wamid == id))
                 .and_then(|q| q.text.clone())
                 .unwrap_or_default();
-            let ticks = match (m.direction.as_str(), m.status.as_deref()) {
-                ("out", Some("queued")) => "⏳",
-                ("out", Some("sent")) => "✓",
-                ("out", Some("delivered" | "read" | "played")) => "✓✓",
-                ("out", Some("failed")) => "⚠",
+            let ticks = match (m.direction, m.status.as_deref()) {
+                (Direction::Out, Some("queued")) => "⏳",
+                (Direction::Out, Some("sent")) => "✓",
+                (Direction::Out, Some("delivered" | "read" | "played")) => "✓✓",
+                (Direction::Out, Some("failed")) => "⚠",
                 _ => "",
             };
             let real_wamid = !m.wamid.starts_with(rapport_storage::outbox::PLACEHOLDER_PREFIX)
-                && m.direction != rapport_storage::notes::NOTE
+                && m.direction != Direction::Note
                 && !matches!(m.kind.as_str(), "reaction" | "revoke");
             Bubble {
                 id: m.id,
@@ -444,7 +438,7 @@ fn bubbles(t: &Catalog, messages: &[MessageRow], group: bool) -> Vec<Bubble> {
                     .get(m.wamid.as_str())
                     .map(|list| list.iter().map(|(_, e)| e.as_str()).collect::<Vec<_>>().join(" "))
                     .unwrap_or_default(),
-                note: m.direction == rapport_storage::notes::NOTE,
+                note: m.direction == Direction::Note,
                 author: match (m.auto_reply_id, m.answers_message_id) {
                     (Some(rule), _) => format!("🤖 {} #{rule}", t.get("chats.auto_reply")),
                     (None, Some(_)) => format!("🤖 {}", t.get("chats.greeting")),
@@ -458,7 +452,7 @@ fn bubbles(t: &Catalog, messages: &[MessageRow], group: bool) -> Vec<Bubble> {
                     .unwrap_or_default(),
                 is_image: matches!(m.kind.as_str(), "image" | "sticker"),
                 filename: m.media_filename.clone().unwrap_or_else(|| t.get("chats.media").to_string()),
-                outbound: m.direction == "out",
+                outbound: m.direction == Direction::Out,
                 badge,
                 body,
                 quote,

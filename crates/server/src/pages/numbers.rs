@@ -9,6 +9,7 @@ use axum::extract::Query;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
 use rapport_domain::Grant;
+use rapport_domain::status::NumberStatus;
 use rapport_storage::staff::StaffFilter;
 use rapport_storage::{departments, distribution, numbers, staff};
 use serde::Deserialize;
@@ -94,7 +95,7 @@ async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
                 })
                 .unwrap_or_default(),
             greetings_json: greetings_form(greetings.iter().find(|(id, _)| *id == n.id).map(|(_, g)| g)),
-            connected: n.status == numbers::STATUS_CONNECTED,
+            connected: n.status == NumberStatus::Connected,
             last_activity: n.last_activity_at.map(rfc3339).unwrap_or_default(),
             created_at: rfc3339(n.created_at),
             owner: n.owner_name.unwrap_or_default(),

@@ -9,6 +9,7 @@ use askama::Template;
 use axum::extract::Query;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
+use rapport_domain::status::StaffStatus;
 use rapport_domain::{Grant, Role};
 use rapport_storage::departments;
 use rapport_storage::staff::{self, StaffFilter};
@@ -86,7 +87,7 @@ async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
         q: params.q.clone(),
         department_id,
         include_subdepartments: params.include_subdepartments.is_some(),
-        status: params.status.clone().filter(|s| s == staff::STATUS_ENABLED || s == staff::STATUS_DISABLED),
+        status: params.status.as_deref().and_then(StaffStatus::parse),
     };
     let (page, depts) = tokio::try_join!(
         staff::list(&state.db, &auth.scope, &filter, params.cursor, PAGE_SIZE),
@@ -136,7 +137,7 @@ async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
         Ok(page) => page
             .items
             .into_iter()
-            .filter(|n| n.status == rapport_storage::numbers::STATUS_CONNECTED)
+            .filter(|n| n.status == rapport_domain::status::NumberStatus::Connected)
             .map(|n| NumberOption {
                 id: n.id,
                 label: format!("{} {}", n.display_phone_number, n.verified_name).trim().to_string(),
@@ -154,7 +155,7 @@ async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
         roles: Role::ALL.iter().map(|r| (r.name(), t.get(role_key(*r)))).collect(),
         q: params.q.clone().unwrap_or_default(),
         include_subdepartments: filter.include_subdepartments,
-        status: filter.status.clone().unwrap_or_default(),
+        status: filter.status.map(StaffStatus::as_str).unwrap_or_default().to_string(),
         next_url,
         is_later_page: params.cursor.is_some(),
         can_authorize: auth.has(Grant::FuncSetAuthorization),

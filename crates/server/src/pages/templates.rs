@@ -11,6 +11,7 @@ use axum::extract::Query;
 use axum::response::Response;
 use rapport_app::i18n::Catalog;
 use rapport_domain::Grant;
+use rapport_domain::template;
 use rapport_storage::{numbers, templates};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -49,8 +50,6 @@ struct TemplatesPage<'a> {
     status: String,
 }
 
-const STATUSES: &[&str] = &["approved", "pending", "rejected", "paused", "disabled"];
-
 pub async fn page(page: Page, Query(params): Query<Params>) -> Response {
     page.answer(build(&page, params).await)
 }
@@ -64,7 +63,7 @@ async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
     );
     let (all, visible_numbers) = found?;
     let q = params.q.unwrap_or_default().trim().to_lowercase();
-    let status = params.status.filter(|s| STATUSES.contains(&s.as_str())).unwrap_or_default();
+    let status = params.status.filter(|s| template::STATUSES.contains(&s.as_str())).unwrap_or_default();
     let rows = all
         .into_iter()
         .filter(|tpl| q.is_empty() || tpl.name.contains(&q))
@@ -80,7 +79,7 @@ async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
                 })
                 .to_string(),
                 body: parts.body,
-                approved: tpl.status == "approved",
+                approved: tpl.status == template::APPROVED,
                 reason: tpl.reason.unwrap_or_default(),
                 updated_at: rfc3339(tpl.updated_at),
                 id: tpl.id,
@@ -96,7 +95,15 @@ async fn build(ctx: &Page, params: Params) -> ApiResult<Response> {
     let mut accounts: Vec<String> = visible_numbers.items.into_iter().map(|n| n.waba_id).collect();
     accounts.sort();
     accounts.dedup();
-    Ok(render(&TemplatesPage { shell: ctx.shell("/templates"), t, rows, accounts, statuses: STATUSES, q, status }))
+    Ok(render(&TemplatesPage {
+        shell: ctx.shell("/templates"),
+        t,
+        rows,
+        accounts,
+        statuses: &template::STATUSES,
+        q,
+        status,
+    }))
 }
 
 /// The text parts of a template the form edits, and everything else (buttons, media headers)
