@@ -205,6 +205,21 @@ pub struct GroupRef {
     /// WhatsApp's group id.
     pub id: String,
     pub name: Option<String>,
+    /// Who wrote in the group, by name (in `GET /api/v1/conversations/{id}`; lists leave it out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participants: Option<Vec<ParticipantView>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ParticipantView {
+    pub wa_id: Option<String>,
+    pub name: String,
+}
+
+impl From<rapport_storage::conversations::Participant> for ParticipantView {
+    fn from(p: rapport_storage::conversations::Participant) -> Self {
+        ParticipantView { wa_id: p.wa_id, name: p.name }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -245,7 +260,7 @@ impl ConversationView {
                 phone: c.contact_phone.unwrap_or_default(),
                 wa_id: c.contact_wa_id,
             }),
-            group: c.group_id.map(|id| GroupRef { id, name: c.group_name }),
+            group: c.group_id.map(|id| GroupRef { id, name: c.group_name, participants: None }),
             last_message_at: c.last_message_at.map(rfc3339),
             status: c.status.shown(c.snoozed_until, now).to_string(),
             snoozed_until: c.snoozed_until.filter(|until| *until > now).map(rfc3339),

@@ -422,6 +422,33 @@ pub async fn last_inbound_wamid(db: &Db, company_id: i64, conversation: i64) -> 
     Ok(row.map(|(w,)| w))
 }
 
+/// Someone who wrote in a group chat.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Participant {
+    pub wa_id: Option<String>,
+    pub name: String,
+}
+
+/// The people who wrote in a group conversation, by name (a direct chat has none).
+pub async fn participants(db: &Db, company_id: i64, conversation: i64) -> Result<Vec<Participant>> {
+    db.all(
+        Query::select()
+            .distinct()
+            .column((Contacts::Table, Contacts::WaId))
+            .column((Contacts::Table, Contacts::Name))
+            .from(Messages::Table)
+            .inner_join(
+                Contacts::Table,
+                Expr::col((Contacts::Table, Contacts::Id)).equals((Messages::Table, Messages::SenderContactId)),
+            )
+            .and_where(Expr::col((Messages::Table, Messages::CompanyId)).eq(company_id))
+            .and_where(Expr::col((Messages::Table, Messages::ConversationId)).eq(conversation))
+            .order_by((Contacts::Table, Contacts::Name), Order::Asc)
+            .order_by((Contacts::Table, Contacts::WaId), Order::Asc),
+    )
+    .await
+}
+
 /// Does the conversation hold a message with this wamid (a reaction's target)?
 pub async fn has_message(db: &Db, company_id: i64, conversation: i64, wamid: &str) -> Result<bool> {
     let found: Option<(i64,)> = db

@@ -129,6 +129,20 @@ pub async fn list(
     }))
 }
 
+/// One conversation the caller may see: the list's shape, and for a group chat who wrote in it.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations", params(("id" = i64, Path)),
+    responses((status = 200, description = "The conversation", body = ConversationView), ReadErrors))]
+pub async fn get_one(State(state): State<AppState>, auth: Auth, Id(id): Id) -> ApiResult<Json<ConversationView>> {
+    auth.require(Grant::MenuChats)?;
+    let chat = conversations::get(&state.db, &auth.scope, id).await?;
+    let mut view = ConversationView::new(chat, now_ms());
+    if let Some(group) = &mut view.group {
+        let participants = conversations::participants(&state.db, auth.scope.company_id(), id).await?;
+        group.participants = Some(participants.into_iter().map(Into::into).collect());
+    }
+    Ok(Json(view))
+}
+
 /// A conversation's messages, oldest first.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "conversations",
     params(("id" = i64, Path), Paging),

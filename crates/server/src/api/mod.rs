@@ -116,7 +116,7 @@ fn inbox_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::dismiss))
         .routes(routes!(notifications::remind))
         .routes(routes!(search::messages))
-        .routes(routes!(assignment::update))
+        .routes(routes!(conversations::get_one, assignment::update))
         .routes(routes!(assignment::assign))
         .routes(routes!(assignment::hand_over))
         .routes(routes!(assignment::get_distribution, assignment::set_distribution))

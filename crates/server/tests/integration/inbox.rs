@@ -419,3 +419,27 @@ async fn saved_views_belong_to_their_owner() {
         assert!(s.admin.all("/api/v1/views").await.is_empty());
     }
 }
+
+#[tokio::test]
+async fn one_conversation_reads_as_in_the_list_and_outside_the_scope_as_absent() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let (ana, ana_client) = sales_rep(&s, "ana@acme.test").await;
+        let (bo, _) = sales_rep(&s, "bo@acme.test").await;
+        distribute(&s, "in_turn", &[ana, bo]).await;
+        s.simulator.customer_writes("447700900001", "Customer 1", "Hello").await.unwrap();
+        s.simulator.customer_writes("447700900002", "Customer 2", "Hello").await.unwrap();
+        let chats = s.admin.all("/api/v1/conversations").await;
+        let mine = chats.iter().find(|c| c["responsible_staff_id"] == ana).unwrap();
+        let others = chats.iter().find(|c| c["responsible_staff_id"] == bo).unwrap();
+        let (status, one) = ana_client.get(&format!("/api/v1/conversations/{}", mine["id"])).await;
+        assert_eq!(status, StatusCode::OK, "{one}");
+        for key in ["id", "contact", "number_id", "responsible_staff_id", "unanswered", "window_open", "status"] {
+            assert_eq!(one[key], mine[key], "{key}");
+        }
+        assert_eq!((one["kind"].as_str(), one["contact"]["wa_id"].as_str()), (Some("direct"), Some("447700900001")));
+        let (status, body) = ana_client.get(&format!("/api/v1/conversations/{}", others["id"])).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+        assert_eq!(ana_client.get("/api/v1/conversations/999999").await.0, StatusCode::NOT_FOUND);
+    }
+}

@@ -359,3 +359,22 @@ async fn templates_are_synced_from_meta_and_only_approved_ones_send() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
+
+#[tokio::test]
+async fn a_group_chat_names_the_people_who_wrote_in_it() {
+    const GROUP: &str = "120363025246125487";
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        s.simulator.customer_writes_in_group(GROUP, "447700900202", "Bogdan", "Hello").await.unwrap();
+        s.simulator.customer_writes_in_group(GROUP, "447700900201", "Ana", "Hi").await.unwrap();
+        s.simulator.customer_writes_in_group(GROUP, "447700900202", "Bogdan", "Again").await.unwrap();
+        let id = conversation_id(&s.admin).await;
+        let (status, group) = s.admin.get(&format!("/api/v1/conversations/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{group}");
+        assert_eq!((group["kind"].as_str(), group["group"]["id"].as_str()), (Some("group"), Some(GROUP)));
+        assert_eq!(
+            group["group"]["participants"],
+            json!([{"wa_id": "447700900201", "name": "Ana"}, {"wa_id": "447700900202", "name": "Bogdan"}])
+        );
+    }
+}
