@@ -522,3 +522,23 @@ async fn nobody_takes_over_or_mints_an_account_more_powerful_than_their_own() {
         assert_eq!(hr.post("/api/v1/staff", new).await.0, StatusCode::FORBIDDEN);
     }
 }
+
+/// PostgreSQL's text cannot hold NUL: any text with one is refused as invalid input on every
+/// route, before it reaches storage (it answered 500 on PostgreSQL).
+#[tokio::test]
+async fn a_nul_character_in_any_text_is_invalid_input_and_changes_nothing() {
+    for db in testing::all_backends().await {
+        let server = TestServer::start(db.clone()).await;
+        let (_, root, admin) =
+            server.company("Acme", &format!("nul-{:?}@acme.test", db.backend()).to_lowercase()).await;
+        let mut stranger = server.client();
+        let (status, body) = stranger.try_login("ad\u{0}min@acme.test", "admin-password").await;
+        assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("account")));
+        let (status, body) = admin.post("/api/v1/departments", json!({"name": "Sa\u{0}les", "parent_id": root})).await;
+        assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("name")));
+        let departments = admin.all("/api/v1/departments").await;
+        assert_eq!(departments.len(), 1, "nothing was created: {departments:?}");
+        let (status, _) = admin.get("/api/v1/staff?q=a%00b").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
