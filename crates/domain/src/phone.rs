@@ -17,17 +17,20 @@ pub fn normalize(input: &str, default_country: &str) -> Result<String, Invalid> 
         default_country.trim().to_ascii_uppercase().parse().map_err(|_| {
             Invalid::new("country", format!("`{default_country}` is not a country code such as RU or RO"))
         })?;
-    let number = phonenumber::parse(Some(region), typed)
-        .map_err(|_| Invalid::new("phone", format!("`{typed}` is not a phone number")))?;
-    if !phonenumber::is_valid(&number) {
-        return Err(Invalid::new(
+    let read = |text: &str| phonenumber::parse(Some(region), text).ok();
+    // `00` is the international prefix in most of the world: where the default country reads
+    // it otherwise (the US dials 011), a number that is no local one is read as `+…`.
+    let abroad = || read(&format!("+{}", typed.strip_prefix("00")?)).filter(phonenumber::is_valid);
+    match read(typed).filter(phonenumber::is_valid).or_else(abroad) {
+        Some(number) => Ok(number.format().mode(Mode::E164).to_string()),
+        None if read(typed).is_none() => Err(Invalid::new("phone", format!("`{typed}` is not a phone number"))),
+        None => Err(Invalid::new(
             "phone",
             format!(
                 "`{typed}` is not a valid number (check its length and country code; local numbers are read as {region:?})"
             ),
-        ));
+        )),
     }
-    Ok(number.format().mode(Mode::E164).to_string())
 }
 
 /// A country code for reading local numbers (`ru` → `RU`), refused unless libphonenumber
@@ -92,6 +95,9 @@ mod tests {
             // An international number is itself whatever the default country.
             ("RU", "+40 722 123 456", "+40722123456"),
             ("vn", "+7 912 345 67 89", "+79123456789"),
+            // `00` reads as `+` where the default country dials abroad otherwise (US: 011).
+            ("US", "0084912345678", "+84912345678"),
+            ("US", "00 44 7911 123456", "+447911123456"),
         ];
         for (country, typed, expected) in cases {
             assert_eq!(normalize(typed, country).as_deref(), Ok(expected), "{typed} in {country}");

@@ -1244,3 +1244,18 @@ async fn notes_are_their_authors_and_the_timeline_mixes_them_with_chats() {
         assert_eq!(colleague.post(&notes, json!({"title": "Late"})).await.0, StatusCode::NOT_FOUND);
     }
 }
+
+/// `00` is the international prefix in most of the world: with the default country left as it
+/// is (US, which dials 011), `0084…` is the Vietnamese number it means, so a second contact
+/// typed that way is the duplicate it is.
+#[tokio::test]
+async fn a_number_typed_with_00_is_read_as_international_and_found_as_a_duplicate() {
+    for db in testing::all_backends().await {
+        let c = company(db).await;
+        let first = contact(&c.admin, person(&c, "Lan", "0084912345678")).await;
+        assert_eq!(first["phone"], "+84912345678", "{first}");
+        let (status, body) = c.admin.post("/api/v1/contacts", person(&c, "Lan again", "+84 91 234 56 78")).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("duplicate_contact")));
+        assert_eq!(body["error"]["existing_id"], first["id"]);
+    }
+}
