@@ -4,6 +4,7 @@
 mod api;
 mod assets;
 mod auth;
+mod disposition;
 mod error;
 mod href;
 mod pages;

@@ -198,16 +198,44 @@ impl Simulator {
         name: &str,
         caption: &str,
     ) -> Result<(String, Vec<u8>), String> {
+        let media = json!({"caption": caption});
+        self.customer_sends_media(wa_id, name, "image", "image/png", b"\x89PNG\r\n\x1a\n", media).await
+    }
+
+    /// A customer sends a document under the file name their phone gave it (any text at all).
+    pub async fn customer_sends_document(
+        &self,
+        wa_id: &str,
+        name: &str,
+        filename: &str,
+    ) -> Result<(String, Vec<u8>), String> {
+        let media = json!({"filename": filename});
+        self.customer_sends_media(wa_id, name, "document", "application/pdf", b"%PDF-1.4\n", media).await
+    }
+
+    /// A media message of `kind` whose bytes start with `magic`; `media` holds the kind's other
+    /// fields (caption, filename).
+    async fn customer_sends_media(
+        &self,
+        wa_id: &str,
+        name: &str,
+        kind: &str,
+        mime_type: &str,
+        magic: &[u8],
+        mut media: Value,
+    ) -> Result<(String, Vec<u8>), String> {
         let n = self.shared.counter.fetch_add(1, Ordering::Relaxed);
         let media_id = format!("{}", 900_000_000 + n);
-        let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
-        bytes.extend(format!("simulated picture {n} from {wa_id}").as_bytes());
+        let mut bytes = magic.to_vec();
+        bytes.extend(format!("simulated {kind} {n} from {wa_id}").as_bytes());
         let digest = Sha256::digest(&bytes);
-        lock(&self.shared.media).insert(media_id.clone(), ("image/png".into(), bytes.clone()));
+        lock(&self.shared.media).insert(media_id.clone(), (mime_type.into(), bytes.clone()));
         let wamid = format!("wamid.SIMIN{n}");
-        let image = json!({"caption": caption, "mime_type": "image/png", "sha256": hex(&digest), "id": media_id});
+        media["mime_type"] = json!(mime_type);
+        media["sha256"] = json!(hex(&digest));
+        media["id"] = json!(media_id);
         let message =
-            json!({"from": wa_id, "id": wamid, "timestamp": now_secs().to_string(), "type": "image", "image": image});
+            json!({"from": wa_id, "id": wamid, "timestamp": now_secs().to_string(), "type": kind, kind: media});
         self.shared
             .post_webhook(json!({"contacts": [{"profile": {"name": name}, "wa_id": wa_id}], "messages": [message]}))
             .await?;

@@ -382,16 +382,14 @@ pub async fn media(State(state): State<AppState>, auth: Auth, Id(id): Id) -> Api
     let file = rapport_storage::media::file_of(&state.db, &auth.scope, id).await?;
     let path = file.media_path.ok_or(ApiError::NotFound)?;
     let bytes = tokio::fs::read(state.settings.media_dir.join(&path)).await.map_err(|_| ApiError::NotFound)?;
-    let filename = file.media_filename.unwrap_or_else(|| "media".into()).replace(['"', '\\', '\r', '\n'], "_");
+    let filename = file.media_filename.unwrap_or_else(|| "media".into());
     // Customers choose what they send: only types a browser shows without running anything are
     // served inline; everything else is a download, and no script may run from this route.
     let mime_type = file.media_mime_type.unwrap_or_default();
-    let inline = INLINE_TYPES.contains(&mime_type.as_str()) || mime_type.starts_with("audio/");
-    let (content_type, disposition) = if inline {
-        (mime_type, format!("inline; filename=\"{filename}\""))
-    } else {
-        ("application/octet-stream".to_string(), format!("attachment; filename=\"{filename}\""))
-    };
+    let audio = mime_type.starts_with("audio/") && mime_type.bytes().all(|b| b.is_ascii_graphic());
+    let inline = INLINE_TYPES.contains(&mime_type.as_str()) || audio;
+    let content_type = if inline { mime_type } else { "application/octet-stream".to_string() };
+    let disposition = crate::disposition::content_disposition(inline, &filename);
     Ok((
         [
             (header::CONTENT_TYPE, content_type),

@@ -279,7 +279,7 @@ pub async fn rejections(State(state): State<AppState>, auth: Auth, Id(id): Id) -
         write(&mut sink, &cells)?;
     }
     let bytes = sink.finish().map_err(|e| ApiError::Internal(e.to_string()))?;
-    let disposition = format!("attachment; filename=\"import-{id}-rejected.csv\"");
+    let disposition = crate::disposition::content_disposition(false, &format!("import-{id}-rejected.csv"));
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
         bytes,
@@ -368,7 +368,7 @@ pub async fn export(
 }
 
 fn attachment(body: Body, name: &str, content_type: &str) -> Response {
-    let disposition = format!("attachment; filename=\"{name}\"");
+    let disposition = crate::disposition::content_disposition(false, name);
     ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], body)
         .into_response()
 }

@@ -378,3 +378,24 @@ async fn a_group_chat_names_the_people_who_wrote_in_it() {
         );
     }
 }
+
+/// A customer names their file; control characters in the name must not break the download
+/// (its header could not be built: 500).
+#[tokio::test]
+async fn a_document_with_control_characters_in_its_name_downloads_with_its_name() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let name = "hóa đơn\r\n\u{1}.pdf";
+        let (wamid, bytes) = s.simulator.customer_sends_document(CUSTOMER, "Jane", name).await.unwrap();
+        let conversation = conversation_id(&s.admin).await;
+        let messages = s.admin.all(&format!("/api/v1/conversations/{conversation}/messages")).await;
+        let id = messages.iter().find(|m| m["wamid"] == wamid).unwrap()["id"].as_i64().unwrap();
+        let stored = wait_for(&s.admin, conversation, id, |m| m["media_url"].is_string()).await;
+        let url = format!("{}{}", s.admin.base, stored["media_url"].as_str().unwrap());
+        let served = s.admin.http.get(&url).send().await.unwrap();
+        assert_eq!(served.status(), StatusCode::OK);
+        let disposition = served.headers()["content-disposition"].to_str().unwrap().to_string();
+        assert!(disposition.ends_with("filename*=UTF-8''h%C3%B3a%20%C4%91%C6%A1n.pdf"), "{disposition}");
+        assert_eq!(served.bytes().await.unwrap().to_vec(), bytes);
+    }
+}
