@@ -242,12 +242,11 @@ pub async fn update(
         changes.grants = (new != old).then_some(new);
     }
     if let Some(password) = &body.password {
+        not_own_password(&auth, id)?;
         let password = Password::parse("password", password)?;
         changes.password_hash = Some(hash_password_async(password.expose().to_string()).await?);
     }
-    // Resetting one's own password here ends one's other sessions, like the password route.
-    let keep = (id == auth.staff_id()).then_some(auth.token_hash.as_str());
-    Ok(Json(staff::update(&state.db, &auth.scope, &auth.actor(), id, changes, keep).await?.into()))
+    Ok(Json(staff::update(&state.db, &auth.scope, &auth.actor(), id, changes, None).await?.into()))
 }
 
 /// A staff member's grants.
@@ -306,19 +305,29 @@ pub async fn reset_password(
     ApiJson(body): ApiJson<PasswordReset>,
 ) -> ApiResult<StatusCode> {
     auth.require(Grant::MenuStaff)?;
+    not_own_password(&auth, id)?;
     let password = match &body.confirm_password {
         Some(confirm) => Password::parse_confirmed(&body.password, confirm)?,
         None => Password::parse("password", &body.password)?,
     };
     let target = staff::get(&state.db, &auth.scope, id).await?;
-    if id != auth.staff_id() {
-        require_manageable(&auth, target.grants())?;
-    }
+    require_manageable(&auth, target.grants())?;
     let hash = hash_password_async(password.expose().to_string()).await?;
     let changes = StaffChanges { password_hash: Some(hash), ..Default::default() };
-    let keep = (id == auth.staff_id()).then_some(auth.token_hash.as_str());
-    staff::update(&state.db, &auth.scope, &auth.actor(), id, changes, keep).await?;
+    staff::update(&state.db, &auth.scope, &auth.actor(), id, changes, None).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// One's own password changes only with the current one (AUTH-2, `PUT /api/v1/me/password`),
+/// never through the staff routes, whatever one may do to others.
+fn not_own_password(auth: &Auth, id: i64) -> ApiResult<()> {
+    if id == auth.staff_id() {
+        return Err(ApiError::invalid(
+            "password",
+            "change your own password in your profile, with your current password (PUT /api/v1/me/password)",
+        ));
+    }
+    Ok(())
 }
 
 /// A staff member's avatar image.

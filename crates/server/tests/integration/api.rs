@@ -427,13 +427,17 @@ async fn own_profile_password_and_avatar() {
         assert_eq!(served.headers()["content-type"], "image/png");
         assert_eq!(served.bytes().await.unwrap().to_vec(), png);
 
-        // An administrator resetting their own password through the staff route keeps this session.
+        // One's own password changes only with the current one (AUTH-2): the staff routes refuse
+        // it even to an administrator, and the password stays as it was.
         let admin_id = admin.get("/api/v1/me").await.1["id"].as_i64().unwrap();
-        let (status, _) =
-            admin.patch(&format!("/api/v1/staff/{admin_id}"), json!({"password": "admin-password-2"})).await;
-        assert_eq!(status, StatusCode::OK);
+        for (status, body) in [
+            admin.patch(&format!("/api/v1/staff/{admin_id}"), json!({"password": "admin-password-2"})).await,
+            admin.put(&format!("/api/v1/staff/{admin_id}/password"), json!({"password": "admin-password-2"})).await,
+        ] {
+            assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")));
+        }
         assert_eq!(admin.get("/api/v1/me").await.0, StatusCode::OK);
-        server.client().login("admin@acme.test", "admin-password-2").await;
+        server.client().login("admin@acme.test", "admin-password").await;
     }
 }
 
@@ -541,4 +545,16 @@ async fn a_nul_character_in_any_text_is_invalid_input_and_changes_nothing() {
         let (status, _) = admin.get("/api/v1/staff?q=a%00b").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     }
+}
+
+/// Sent before the page's script has loaded, the login form still posts: the password never
+/// lands in the address bar, the history or a proxy's log.
+#[tokio::test]
+async fn the_login_form_posts_even_without_its_script() {
+    let db = testing::sqlite().await.expect("database");
+    let server = TestServer::start(db).await;
+    let page = reqwest::get(format!("{}/login", server.base)).await.unwrap().text().await.unwrap();
+    let form = page.split("<form").nth(1).and_then(|rest| rest.split('>').next()).expect("a form");
+    assert!(form.contains(r#"method="post""#), "{form}");
+    assert!(form.contains(r#"action="/api/v1/auth/login""#), "{form}");
 }
