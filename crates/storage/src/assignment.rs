@@ -7,7 +7,7 @@ use crate::audit::{self, Actor};
 use crate::conversations::{self, ConversationRow};
 use crate::db::Exec;
 use crate::error::Result;
-use crate::schema::{Contacts, Conversations};
+use crate::schema::{Contacts, Conversations, Numbers};
 use crate::scope::Scope;
 use rapport_domain::status::ConversationStatus;
 use sea_query::{Expr, ExprTrait, Query};
@@ -104,39 +104,50 @@ pub async fn update(
 
 /// Hands every conversation and customer of `from` to `to` (someone leaves); answers the
 /// conversations that moved. The caller has checked that both staff members are in its scope.
-pub async fn hand_over(db: &Db, scope: &Scope, actor: &Actor, from: i64, to: i64) -> Result<Vec<i64>> {
+pub async fn hand_over(db: &Db, scope: &Scope, actor: &Actor, from: i64, to: i64) -> Result<HandedOver> {
     let tx = db.begin().await?;
-    let ids: Vec<(i64,)> = tx
-        .all(
-            Query::select()
-                .column(Conversations::Id)
-                .from(Conversations::Table)
-                .and_where(Expr::col(Conversations::CompanyId).eq(scope.company_id()))
-                .and_where(Expr::col(Conversations::ResponsibleStaffId).eq(from)),
+    // Only what the caller sees changes hands: their chats (PERM-6) and their customers.
+    let in_sight = Query::select()
+        .column((Conversations::Table, Conversations::Id))
+        .from(Conversations::Table)
+        .inner_join(
+            Numbers::Table,
+            Expr::col((Numbers::Table, Numbers::Id)).equals((Conversations::Table, Conversations::NumberId)),
         )
-        .await?;
-    let moved = tx
-        .run(
+        .and_where(Expr::col((Conversations::Table, Conversations::ResponsibleStaffId)).eq(from))
+        .cond_where(crate::conversations::visible_to(scope))
+        .to_owned();
+    let ids: Vec<(i64,)> = tx.all(&in_sight).await?;
+    let conversations: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
+    if !conversations.is_empty() {
+        tx.run(
             Query::update()
                 .table(Conversations::Table)
                 .value(Conversations::ResponsibleStaffId, to)
-                .and_where(Expr::col(Conversations::CompanyId).eq(scope.company_id()))
-                .and_where(Expr::col(Conversations::ResponsibleStaffId).eq(from)),
+                .and_where(Expr::col(Conversations::Id).in_subquery(in_sight)),
         )
         .await?;
+    }
     let customers = tx
         .run(
             Query::update()
                 .table(Contacts::Table)
                 .value(Contacts::ResponsibleStaffId, to)
-                .and_where(Expr::col(Contacts::CompanyId).eq(scope.company_id()))
-                .and_where(Expr::col(Contacts::ResponsibleStaffId).eq(from)),
+                .and_where(Expr::col((Contacts::Table, Contacts::ResponsibleStaffId)).eq(from))
+                .cond_where(crate::contacts::visible_to(scope)),
         )
         .await?;
     let entry = actor
         .entry("staff.hand_over", "staff", Some(from))
-        .after(&json!({"to_staff_id": to, "conversations": moved, "customers": customers}));
+        .after(&json!({"to_staff_id": to, "conversations": conversations.len(), "customers": customers}));
     audit::record_in(&tx, entry).await?;
     tx.commit().await?;
-    Ok(ids.into_iter().map(|(id,)| id).collect())
+    Ok(HandedOver { conversations, customers })
+}
+
+/// What a hand-over moved: the conversations (to tell their viewers) and how many customers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandedOver {
+    pub conversations: Vec<i64>,
+    pub customers: u64,
 }

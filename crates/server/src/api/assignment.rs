@@ -143,11 +143,14 @@ pub struct HandOverRequest {
 
 #[derive(Serialize, ToSchema)]
 pub struct HandOverView {
-    /// How many conversations changed hands.
+    /// How many conversations changed hands (those the caller sees; the rest stay).
     pub conversations: u64,
+    /// How many customers changed hands (those the caller sees).
+    pub customers: u64,
 }
 
-/// Hand every customer and conversation of a staff member to another (someone leaves).
+/// Hand every customer and conversation of a staff member that the caller sees to another
+/// (someone leaves); what the caller does not see stays where it is.
 #[utoipa::path(post, path = "/api/v1/staff/{id}/hand-over", tag = "staff",
     params(("id" = i64, Path)), request_body = HandOverRequest,
     responses((status = 200, description = "Handed over", body = HandOverView), UpdateErrors))]
@@ -164,9 +167,9 @@ pub async fn hand_over(
     }
     assignable(&state, &auth, "to_staff_id", body.to_staff_id).await?;
     let moved = assignment::hand_over(&state.db, &auth.scope, &auth.actor(), id, body.to_staff_id).await?;
-    let changes: Vec<(i64, EventKind)> = moved.iter().map(|c| (*c, EventKind::Conversation)).collect();
+    let changes: Vec<(i64, EventKind)> = moved.conversations.iter().map(|c| (*c, EventKind::Conversation)).collect();
     state.settings.live.changed(&state.db, auth.scope.company_id(), &changes).await;
-    Ok(Json(HandOverView { conversations: moved.len() as u64 }))
+    Ok(Json(HandOverView { conversations: moved.conversations.len() as u64, customers: moved.customers }))
 }
 
 /// A number's distribution as it stands.

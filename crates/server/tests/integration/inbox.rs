@@ -443,3 +443,56 @@ async fn one_conversation_reads_as_in_the_list_and_outside_the_scope_as_absent()
         assert_eq!(ana_client.get("/api/v1/conversations/999999").await.0, StatusCode::NOT_FOUND);
     }
 }
+
+/// Ana (a sales rep) and Mo (her manager) in Sales; the number is the root department's, so
+/// Mo's reach (Sales) covers Ana and her customers but not the number's chats. Jane writes
+/// and becomes Ana's; answers (ana, mo, Mo logged in, Jane's contact id).
+async fn a_rep_and_a_manager_in_sales(s: &Setup) -> (i64, i64, Client, i64) {
+    let sales = s.admin.create_department(s.root, "Sales").await;
+    let ana = s.admin.create_staff(sales, "ana@acme.test", &["menu.chats"]).await;
+    let mo = s.admin.create_staff(sales, "mo@acme.test", &["menu.chats", "menu.contacts"]).await;
+    for (id, role) in [(ana, "sales_rep"), (mo, "manager")] {
+        let (status, body) = s.admin.patch(&format!("/api/v1/staff/{id}"), json!({"role": role})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    distribute(s, "in_turn", &[ana]).await;
+    s.simulator.customer_writes("447700900001", "Jane", "Hello").await.unwrap();
+    let chats = s.admin.all("/api/v1/conversations").await;
+    assert_eq!(chats[0]["responsible_staff_id"], ana);
+    let mut mo_client = s.server.client();
+    mo_client.login("mo@acme.test", "staff-password").await;
+    assert!(mo_client.all("/api/v1/conversations").await.is_empty(), "the chat is outside Mo's reach");
+    (ana, mo, mo_client, chats[0]["contact"]["id"].as_i64().unwrap())
+}
+
+/// A hand-over moves only what the caller sees: a manager taking over a rep's customers gets the
+/// customers in their reach, never the rep's chats on a number outside it.
+#[tokio::test]
+async fn a_hand_over_moves_only_the_chats_the_caller_sees() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let (ana, mo, mo_client, _) = a_rep_and_a_manager_in_sales(&s).await;
+        let (status, body) =
+            mo_client.post(&format!("/api/v1/staff/{ana}/hand-over"), json!({"to_staff_id": mo})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!((body["conversations"].as_u64(), body["customers"].as_u64()), (Some(0), Some(1)), "{body}");
+        let chats = s.admin.all("/api/v1/conversations").await;
+        assert_eq!(chats[0]["responsible_staff_id"], ana, "the chat Mo cannot see stays with Ana");
+    }
+}
+
+/// The customer card shows the chats its reader may open, not every chat of the customer.
+#[tokio::test]
+async fn a_customer_cards_timeline_lists_only_the_chats_its_reader_sees() {
+    for db in testing::all_backends().await {
+        let s = setup(db).await;
+        let (_, _, mo_client, jane) = a_rep_and_a_manager_in_sales(&s).await;
+        let (status, card) = mo_client.get(&format!("/api/v1/contacts/{jane}")).await;
+        assert_eq!(status, StatusCode::OK, "Mo sees Ana's customer: {card}");
+        let (status, timeline) = mo_client.get(&format!("/api/v1/contacts/{jane}/timeline")).await;
+        assert_eq!(status, StatusCode::OK, "{timeline}");
+        assert_eq!(timeline["items"], json!([]), "no chat, and no last message, outside Mo's reach");
+        let (_, timeline) = s.admin.get(&format!("/api/v1/contacts/{jane}/timeline")).await;
+        assert_eq!(timeline["items"][0]["kind"], "conversation", "the administrator sees the chat");
+    }
+}

@@ -512,6 +512,8 @@ pub async fn chats(db: &Db, scope: &Scope, id: i64) -> Result<Vec<ContactChat>> 
                     .equals((Conversations::Table, Conversations::NumberId)),
             )
             .and_where(Expr::col((Conversations::Table, Conversations::ContactId)).eq(id))
+            // Only the chats the reader may open (PERM-6), whoever may read the card.
+            .cond_where(crate::conversations::visible_to(scope))
             .order_by((Conversations::Table, Conversations::LastMessageAt), sea_query::Order::Desc),
     )
     .await
