@@ -4,9 +4,10 @@
 //! (or restart) gets there first.
 
 use crate::Db;
+use crate::Scope;
 use crate::db::Exec;
 use crate::error::Result;
-use crate::schema::{Contacts, Conversations, Notifications};
+use crate::schema::{Contacts, Conversations, Notifications, Numbers};
 use sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -60,8 +61,9 @@ pub async fn notify(
     Ok(())
 }
 
-/// A staff member's unread notifications, most recent first.
-pub async fn unread(db: &Db, staff_id: i64, limit: u64) -> Result<Vec<Notification>> {
+/// The viewer's unread notifications, most recent first: only of chats they still see (a chat
+/// a colleague claimed, or one outside revoked grants, drops out at once).
+pub async fn unread(db: &Db, scope: &Scope, limit: u64) -> Result<Vec<Notification>> {
     let n = |c: Notifications| Expr::col((Notifications::Table, c));
     db.all(
         Query::select()
@@ -83,30 +85,21 @@ pub async fn unread(db: &Db, staff_id: i64, limit: u64) -> Result<Vec<Notificati
                 Expr::col((Conversations::Table, Conversations::Id))
                     .equals((Notifications::Table, Notifications::ConversationId)),
             )
+            .inner_join(
+                Numbers::Table,
+                Expr::col((Numbers::Table, Numbers::Id)).equals((Conversations::Table, Conversations::NumberId)),
+            )
             .left_join(
                 Contacts::Table,
                 Expr::col((Contacts::Table, Contacts::Id)).equals((Conversations::Table, Conversations::ContactId)),
             )
-            .and_where(n(Notifications::StaffId).eq(staff_id))
+            .and_where(n(Notifications::StaffId).eq(scope.viewer.staff_id))
             .and_where(n(Notifications::Unread).eq(true))
+            .cond_where(crate::conversations::visible_to(scope))
             .order_by((Notifications::Table, Notifications::UpdatedAt), Order::Desc)
             .limit(limit),
     )
     .await
-}
-
-/// How many conversations have unread notifications for the staff member (the bell's count).
-pub async fn unread_count(db: &Db, staff_id: i64) -> Result<i64> {
-    let (count,): (i64,) = db
-        .one(
-            Query::select()
-                .expr(Expr::col(Notifications::Id).count())
-                .from(Notifications::Table)
-                .and_where(Expr::col(Notifications::StaffId).eq(staff_id))
-                .and_where(Expr::col(Notifications::Unread).eq(true)),
-        )
-        .await?;
-    Ok(count)
 }
 
 /// Marks a notification of this staff member read; `NotFound` for anyone else's.

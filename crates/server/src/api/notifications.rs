@@ -54,7 +54,7 @@ impl From<Notification> for NotificationView {
     ))]
 pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<List<NotificationView>>> {
     auth.require(Grant::MenuChats)?;
-    let items = notifications::unread(&state.db, auth.staff_id(), SHOWN).await?;
+    let items = notifications::unread(&state.db, &auth.scope, SHOWN).await?;
     Ok(Json(List::new(items.into_iter().map(Into::into).collect(), None)))
 }
 

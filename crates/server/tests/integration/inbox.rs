@@ -225,11 +225,8 @@ async fn the_bell_tells_the_right_people_and_reminders_come_back() {
         let id = bell(&ana_client).await[0]["conversation_id"].as_i64().unwrap();
         let (status, _) = reply(&ana_client, id, json!({"type": "text", "text": "Hi Jane"})).await;
         assert_eq!(status, StatusCode::CREATED);
-        let notification = bell(&bo_client).await[0]["id"].as_i64().unwrap();
-        assert_eq!(
-            bo_client.post(&format!("/api/v1/notifications/{notification}/dismiss"), json!({})).await.0,
-            StatusCode::NO_CONTENT
-        );
+        // The chat is Ana's now: Bo, who no longer sees it, no longer hears of it either.
+        assert!(bell(&bo_client).await.is_empty(), "a claimed chat leaves the others' bells at once");
         ana_client.post(&format!("/api/v1/conversations/{id}/read"), json!({})).await;
         assert!(bell(&ana_client).await.is_empty(), "opening the chat reads its notification");
         assert_eq!(ana_client.all("/api/v1/conversations").await[0]["unread"], 0);
@@ -259,7 +256,14 @@ async fn the_bell_tells_the_right_people_and_reminders_come_back() {
         assert_eq!(back[0]["kind"], "reminder");
         // Assigning tells the assignee.
         s.admin.put(&format!("/api/v1/conversations/{id}/assignee"), json!({"staff_id": bo})).await;
-        assert_eq!(bell_until(&bo_client, |n| !n.is_empty()).await[0]["kind"], "assigned");
+        let assigned = bell_until(&bo_client, |n| !n.is_empty()).await;
+        assert_eq!(assigned[0]["kind"], "assigned");
+        let notification = assigned[0]["id"].as_i64().unwrap();
+        assert_eq!(
+            bo_client.post(&format!("/api/v1/notifications/{notification}/dismiss"), json!({})).await.0,
+            StatusCode::NO_CONTENT
+        );
+        assert!(bell(&bo_client).await.is_empty(), "dismissed");
     }
 }
 
