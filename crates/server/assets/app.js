@@ -367,6 +367,10 @@ document.addEventListener("DOMContentLoaded", () => {
   formatTimes(document);
   startLive();
   initFilterBuilder();
+  // A control whose change applies at once (no inline handlers: the CSP forbids them).
+  for (const control of document.querySelectorAll("[data-autosubmit]")) {
+    control.addEventListener("change", () => control.form.submit());
+  }
 });
 
 function formatTimes(root) {

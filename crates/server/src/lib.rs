@@ -6,6 +6,7 @@ mod assets;
 mod auth;
 mod disposition;
 mod error;
+mod headers;
 mod href;
 mod pages;
 mod views;
@@ -64,6 +65,7 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router())
         .merge(webhook::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .layer(headers::layer())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
         .with_state(state)

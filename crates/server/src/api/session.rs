@@ -115,5 +115,6 @@ pub async fn login(
     ))]
 pub async fn logout(State(state): State<AppState>, auth: Auth, jar: CookieJar) -> ApiResult<(StatusCode, CookieJar)> {
     sessions::delete(&state.db, &auth.token_hash).await?;
-    Ok((StatusCode::NO_CONTENT, jar.add(auth::removal_cookie())))
+    let secure = jar.get(auth::SECURE_SESSION_COOKIE).is_some();
+    Ok((StatusCode::NO_CONTENT, jar.add(auth::removal_cookie(secure))))
 }

@@ -19,6 +19,9 @@ use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 
 pub const SESSION_COOKIE: &str = "rapport_session";
+/// The session cookie's name over https: a `__Host-` cookie is only ever set by this host,
+/// over https, for the whole site, so no sibling subdomain can plant or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-rapport_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// A random URL-safe token of 32 bytes.
@@ -34,7 +37,7 @@ pub fn token_hash(token: &str) -> String {
 }
 
 pub fn session_cookie(token: String, secure: bool, max_age_ms: i64) -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, token))
+    Cookie::build((if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }, token))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -43,8 +46,10 @@ pub fn session_cookie(token: String, secure: bool, max_age_ms: i64) -> Cookie<'s
         .build()
 }
 
-pub fn removal_cookie() -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, "")).path("/").max_age(time::Duration::ZERO).build()
+/// Removes the session cookie under whichever name it was set.
+pub fn removal_cookie(secure: bool) -> Cookie<'static> {
+    let name = if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE };
+    Cookie::build((name, "")).path("/").secure(secure).max_age(time::Duration::ZERO).build()
 }
 
 /// The signed-in staff member behind a request.
@@ -107,7 +112,8 @@ impl FromRequestParts<AppState> for Auth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()).ok_or(ApiError::Unauthenticated)?;
+        let cookie = jar.get(SECURE_SESSION_COOKIE).or_else(|| jar.get(SESSION_COOKIE));
+        let token = cookie.map(|c| c.value().to_string()).ok_or(ApiError::Unauthenticated)?;
         let hash = token_hash(&token);
         let session = sessions::lookup(&state.db, &hash, now_ms()).await?.ok_or(ApiError::Unauthenticated)?;
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {

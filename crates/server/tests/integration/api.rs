@@ -558,3 +558,33 @@ async fn the_login_form_posts_even_without_its_script() {
     assert!(form.contains(r#"method="post""#), "{form}");
     assert!(form.contains(r#"action="/api/v1/auth/login""#), "{form}");
 }
+
+/// Every page and API answer says: scripts from this origin only, never framed by another
+/// site, never stored in a cache; over https the session cookie is a `__Host-` cookie.
+#[tokio::test]
+async fn answers_carry_the_security_headers_and_https_sessions_a_host_only_cookie() {
+    let db = testing::sqlite().await.expect("database");
+    let server = TestServer::start(db).await;
+    server.company("Acme", "headers@acme.test").await;
+    let http = reqwest::Client::new();
+    for path in ["/login", "/api/v1/me"] {
+        let response = http.get(format!("{}{path}", server.base)).send().await.unwrap();
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let csp = header("content-security-policy");
+        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(header("cache-control"), "no-store", "{path}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+    }
+    let login = |https: bool| {
+        let request = http
+            .post(format!("{}/api/v1/auth/login", server.base))
+            .json(&json!({"account": "headers@acme.test", "password": "admin-password"}));
+        if https { request.header("x-forwarded-proto", "https") } else { request }
+    };
+    let cookie = |response: &reqwest::Response| response.headers()["set-cookie"].to_str().unwrap().to_string();
+    let plain = cookie(&login(false).send().await.unwrap());
+    assert!(plain.starts_with("rapport_session=") && !plain.contains("Secure"), "{plain}");
+    let secure = cookie(&login(true).send().await.unwrap());
+    assert!(secure.starts_with("__Host-rapport_session=") && secure.contains("Secure"), "{secure}");
+    assert!(secure.contains("Path=/") && !secure.contains("Domain"), "{secure}");
+}
