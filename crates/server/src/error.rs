@@ -43,6 +43,9 @@ pub enum ApiError {
     Malformed(String),
     #[error("too many failed logins; try again in {0} s")]
     TooManyAttempts(i64),
+    /// Every password-hashing turn is taken (a flood of logins): try again in a moment.
+    #[error("the server is busy checking passwords; try again in a moment")]
+    Busy,
     #[error("internal error")]
     Internal(String),
 }
@@ -97,6 +100,7 @@ impl ApiError {
             ApiError::Rule { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code, None),
             ApiError::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed_request", None),
             ApiError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", None),
+            ApiError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy", None),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
         }
     }
@@ -121,9 +125,12 @@ impl IntoResponse for ApiError {
         };
         let body = ErrorBody { error: detail };
         let mut response = (status, Json(body)).into_response();
-        if let ApiError::TooManyAttempts(seconds) = self
-            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
-        {
+        let retry_after = match self {
+            ApiError::TooManyAttempts(seconds) => Some(seconds),
+            ApiError::Busy => Some(1),
+            _ => None,
+        };
+        if let Some(value) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
@@ -269,6 +276,14 @@ mod documented {
     pub struct WriteErrors;
     /// 400, 401, 403, 404, 422: changing one object.
     pub struct UpdateErrors;
+    /// 503: every password-hashing turn is taken (routes that hash a password).
+    pub struct HashingBusy;
+
+    impl IntoResponses for HashingBusy {
+        fn responses() -> BTreeMap<String, RefOr<Response>> {
+            responses(&[("503", "Too many password checks at once; try again in a moment (Retry-After)")])
+        }
+    }
 
     impl IntoResponses for ReadErrors {
         fn responses() -> BTreeMap<String, RefOr<Response>> {
@@ -289,7 +304,7 @@ mod documented {
     }
 }
 
-pub use documented::{ReadErrors, UpdateErrors, WriteErrors};
+pub use documented::{HashingBusy, ReadErrors, UpdateErrors, WriteErrors};
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@ use super::schema::{ImageBytes, LongText, NameText, NewPassword, ShortText};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::auth::password::{hash_password_async, verify_password};
-use crate::error::{ApiError, ApiResult, ErrorBody, WriteErrors};
+use crate::error::{ApiError, ApiResult, ErrorBody, HashingBusy, WriteErrors};
 use crate::views::StaffView;
 use axum::Json;
 use axum::body::Bytes;
@@ -73,6 +73,7 @@ pub struct PasswordChange {
     responses(
         (status = 204, description = "Changed"),
         WriteErrors,
+        HashingBusy,
     ))]
 pub async fn change_password(
     State(state): State<AppState>,
@@ -82,7 +83,7 @@ pub async fn change_password(
     let new = Password::parse_confirmed(&body.new_password, &body.confirm_password)
         .map_err(|e| if e.field == "password" { rapport_domain::Invalid { field: "new_password", ..e } } else { e })?;
     let credentials = staff::credentials_by_id(&state.db, auth.scope.company_id(), auth.staff_id()).await?;
-    if !verify_password(body.current_password, credentials.password_hash).await {
+    if !verify_password(body.current_password, credentials.password_hash).await? {
         return Err(ApiError::invalid("current_password", "is wrong"));
     }
     let hash = hash_password_async(new.expose().to_string()).await?;

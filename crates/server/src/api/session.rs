@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use rapport_domain::throttle::seconds_left;
+use rapport_domain::values::{ACCOUNT_MAX, PASSWORD_MAX};
 use rapport_storage::audit::{self, Entry};
 use rapport_storage::{now_ms, sessions, staff, throttle};
 use serde::Deserialize;
@@ -46,6 +47,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientInfo {
         (status = 401, description = "Wrong account or password, or a disabled account", body = ErrorBody),
         (status = 422, description = "Invalid body", body = ErrorBody),
         (status = 429, description = "Too many failed logins; try again later", body = ErrorBody),
+        (status = 503, description = "Too many logins at once; try again in a moment", body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,
@@ -53,6 +55,13 @@ pub async fn login(
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<(CookieJar, Json<LoginView>)> {
+    // Bounded before anything is looked up, stored or hashed.
+    if body.account.chars().count() > ACCOUNT_MAX {
+        return Err(ApiError::invalid("account", format!("must be at most {ACCOUNT_MAX} characters")));
+    }
+    if body.password.chars().count() > PASSWORD_MAX {
+        return Err(ApiError::invalid("password", format!("must be at most {PASSWORD_MAX} characters")));
+    }
     let account = body.account.trim().to_lowercase();
     let keys = [format!("account:{account}"), format!("address:{}", client.address)];
     let now = now_ms();
@@ -63,7 +72,7 @@ pub async fn login(
     }
     let credentials = staff::credentials_by_account(&state.db, &account).await?;
     let hash = credentials.as_ref().map_or_else(|| decoy_hash().to_string(), |c| c.password_hash.clone());
-    let password_ok = verify_password(body.password, hash).await;
+    let password_ok = verify_password(body.password, hash).await?;
     let found = credentials.filter(|_| password_ok);
     let Some(credentials) = found else {
         let mut lock = None;

@@ -6,7 +6,7 @@ use super::schema::{AccountText, ImageBytes, LongText, NameText, NewPassword, Ro
 use crate::AppState;
 use crate::auth::Auth;
 use crate::auth::password::hash_password_async;
-use crate::error::{ApiError, ApiResult, ErrorBody, ReadErrors, UpdateErrors, WriteErrors};
+use crate::error::{ApiError, ApiResult, ErrorBody, HashingBusy, ReadErrors, UpdateErrors, WriteErrors};
 use crate::views::{GrantsView, List, StaffView};
 use axum::Json;
 use axum::extract::State;
@@ -121,6 +121,7 @@ pub struct NewStaffRequest {
         (status = 201, description = "Created", body = StaffView),
         (status = 409, description = "The account exists already", body = ErrorBody),
         WriteErrors,
+        HashingBusy,
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -199,6 +200,7 @@ pub struct StaffPatch {
     responses(
         (status = 200, description = "Updated", body = StaffView),
         UpdateErrors,
+        HashingBusy,
     ))]
 pub async fn update(
     State(state): State<AppState>,
@@ -297,6 +299,7 @@ pub struct PasswordReset {
     responses(
         (status = 204, description = "Reset"),
         UpdateErrors,
+        HashingBusy,
     ))]
 pub async fn reset_password(
     State(state): State<AppState>,

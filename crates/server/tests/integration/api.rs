@@ -588,3 +588,22 @@ async fn answers_carry_the_security_headers_and_https_sessions_a_host_only_cooki
     assert!(secure.starts_with("__Host-rapport_session=") && secure.contains("Secure"), "{secure}");
     assert!(secure.contains("Path=/") && !secure.contains("Domain"), "{secure}");
 }
+
+/// An account or password longer than any can be is refused before it is looked up, hashed,
+/// throttled or audited.
+#[tokio::test]
+async fn overlong_logins_are_refused_before_anything_is_stored() {
+    for db in testing::all_backends().await {
+        let server = TestServer::start(db.clone()).await;
+        let account = format!("long-{:?}@acme.test", db.backend()).to_lowercase();
+        let (_, _, admin) = server.company("Acme", &account).await;
+        let mut client = server.client();
+        let (status, body) = client.try_login(&"a".repeat(10_000), "password").await;
+        assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("account")));
+        // The administrator's own account: a failed login there would be audited in the company.
+        let (status, body) = client.try_login(&account, &"p".repeat(129)).await;
+        assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")));
+        let log = admin.all("/api/v1/audit-log").await;
+        assert!(log.iter().all(|e| e["action"] != "auth.login_failed"), "{log:?}");
+    }
+}
