@@ -82,16 +82,22 @@ impl Config {
         self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
 
-    /// Opens (and migrates) the configured database, creating the SQLite folder if needed.
+    /// Opens (and migrates) the configured database. A SQLite file (and its folder, when
+    /// created here) is for this user only: SQLite gives its journal files the same mode.
     pub async fn open_database(&self) -> Result<Db> {
-        if let Some(path) =
-            self.database_url.strip_prefix("sqlite://").or_else(|| self.database_url.strip_prefix("sqlite:"))
-            && let Some(dir) = Path::new(path.split('?').next().unwrap_or(path)).parent()
-            && !dir.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let file = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))
+            .map(|path| Path::new(path.split('?').next().unwrap_or(path)).to_path_buf());
+        if let Some(dir) = file.as_deref().and_then(Path::parent).filter(|d| !d.as_os_str().is_empty()) {
+            private_dir(dir)?;
         }
-        Db::connect(&self.database_url).await.with_context(|| format!("opening {}", self.database_url))
+        let db = Db::connect(&self.database_url).await.with_context(|| format!("opening {}", self.database_url))?;
+        if let Some(file) = file.filter(|f| f.exists()) {
+            make_private(&file, 0o600)?;
+        }
+        Ok(db)
     }
 }
 
@@ -104,7 +110,7 @@ impl Config {
                 let path = Path::new(&self.secret_key_file);
                 if !path.exists() {
                     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                        private_dir(dir)?;
                     }
                     write_private(path, &SecretBox::generate_key())?;
                     tracing::info!(path = %path.display(), "generated the secret key; back it up with the database");
@@ -117,6 +123,31 @@ impl Config {
 }
 
 /// Writes a file only its owner can read.
+/// Creates `dir` (and missing parents) readable by this user only; an existing folder is left
+/// as its owner set it.
+pub fn private_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).with_context(|| format!("creating {}", dir.display()))
+}
+
+fn make_private(path: &Path, mode: u32) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("restricting {}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
 fn write_private(path: &Path, contents: &str) -> Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
@@ -130,4 +161,28 @@ fn write_private(path: &Path, contents: &str) -> Result<()> {
 fn read(path: &Path) -> Result<FileConfig> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).expect("exists").permissions().mode() & 0o777
+    }
+
+    /// Another local user can read neither the database nor the folder it was created in.
+    #[tokio::test]
+    async fn a_new_sqlite_database_and_its_folder_are_for_this_user_only() {
+        let root = std::env::temp_dir().join(format!("rapport-private-{}", std::process::id()));
+        let dir = root.join("data");
+        let file = dir.join("rapport.db");
+        let config =
+            Config { database_url: format!("sqlite://{}", file.display()), ..Config::load(None).expect("config") };
+        let db = config.open_database().await.expect("database");
+        assert_eq!((mode(&dir), mode(&file)), (0o700, 0o600));
+        db.close().await;
+        std::fs::remove_dir_all(root).expect("clean up");
+    }
 }

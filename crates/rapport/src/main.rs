@@ -106,8 +106,10 @@ enum AdminCommand {
         name: String,
         #[arg(long)]
         admin_account: String,
-        #[arg(long)]
-        admin_password: String,
+        /// The admin's password; else `RAPPORT_ADMIN_PASSWORD`, else a line read from standard
+        /// input (so it need not stand in the shell's history or the process list).
+        #[arg(long, env = "RAPPORT_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: Option<String>,
         /// The admin's display name (default: "Administrator").
         #[arg(long, default_value = "Administrator")]
         admin_name: String,
@@ -116,8 +118,9 @@ enum AdminCommand {
     ResetPassword {
         #[arg(long)]
         account: String,
-        #[arg(long)]
-        password: String,
+        /// The new password; else `RAPPORT_PASSWORD`, else a line read from standard input.
+        #[arg(long, env = "RAPPORT_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
     },
 }
 
@@ -141,12 +144,14 @@ async fn main() -> Result<()> {
         }
         Command::Admin(AdminCommand::CreateCompany { name, admin_account, admin_password, admin_name }) => {
             let db = config.open_database().await?;
+            let admin_password = password_or_stdin(admin_password, std::io::stdin().lock())?;
             let id = demo::create_company(&db, &name, &admin_account, &admin_name, &admin_password).await?;
             writeln!(std::io::stdout(), "{id}")?;
             Ok(())
         }
         Command::Admin(AdminCommand::ResetPassword { account, password }) => {
             let db = config.open_database().await?;
+            let password = password_or_stdin(password, std::io::stdin().lock())?;
             demo::reset_password(&db, &account, &password).await
         }
         Command::Demo { database } => {
@@ -217,6 +222,22 @@ async fn main() -> Result<()> {
     }
 }
 
+/// A password given as an argument (or its environment variable), else the first line of
+/// `input` without its line break.
+fn password_or_stdin(given: Option<String>, mut input: impl std::io::BufRead) -> Result<String> {
+    if let Some(password) = given {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    input.read_line(&mut line).context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    anyhow::ensure!(
+        !password.is_empty(),
+        "no password: give --admin-password / --password, its environment variable, or a line on standard input"
+    );
+    Ok(password)
+}
+
 /// The application over `db` with its background workers started, as the server serves it.
 fn start(db: Db, settings: Settings, server: ServerConfig) -> AppState {
     let (app, workers) = App::new(db, settings);
@@ -237,6 +258,7 @@ async fn serve(config: &Config, db: Db) -> Result<()> {
             live
         }
     };
+    config::private_dir(std::path::Path::new(&config.media_dir))?;
     let settings = Settings {
         live,
         graph_api_url: config.graph_api_url.clone(),
@@ -266,4 +288,17 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::password_or_stdin;
+
+    #[test]
+    fn a_password_comes_from_the_argument_or_else_a_line_of_standard_input() {
+        assert_eq!(password_or_stdin(Some("given".into()), &b"ignored\n"[..]).unwrap(), "given");
+        assert_eq!(password_or_stdin(None, &b"from stdin\r\nmore\n"[..]).unwrap(), "from stdin");
+        assert!(password_or_stdin(None, &b""[..]).is_err());
+        assert!(password_or_stdin(None, &b"\n"[..]).is_err());
+    }
 }
