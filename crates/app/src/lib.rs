@@ -6,7 +6,8 @@
 //! - [`Workers`]: what runs in the background; the binary starts them explicitly.
 //! - Use cases: [`send`], [`customers`], [`import`], [`export`], [`auto_reply`], [`notify`].
 //! - Workers: [`ingest`] (webhook group commit), [`outbox`] (sends), [`media`] (downloads),
-//!   [`import`], [`search_index`], reminders in [`notify`]; [`jobs`] is their shared loop.
+//!   [`import`], [`search_index`], reminders in [`notify`], [`housekeeping`]; [`jobs`] is
+//!   their shared loop.
 //! - [`live`]: live events to browsers, in process or through NATS.
 //! - [`i18n`]: the translation catalogue, shared by pages and exports.
 
@@ -15,6 +16,7 @@ mod clock;
 pub mod customers;
 mod error;
 pub mod export;
+pub mod housekeeping;
 pub mod i18n;
 pub mod import;
 pub mod ingest;
@@ -81,12 +83,13 @@ impl App {
 impl Workers {
     /// Starts, inside the Tokio runtime, everything this instance does in the background:
     /// webhook ingestion (with auto replies), the send and media workers (as many as the
-    /// settings say, possibly none), the import worker, notification reminders and, on
-    /// SQLite, the chat-history indexer. They run until the database is closed.
+    /// settings say, possibly none), the import worker, notification reminders, the sweep of
+    /// expired sessions and login counters and, on SQLite, the chat-history indexer. They run until the database is closed.
     pub fn start(self) {
         let Workers { app, ingest_queue } = self;
         let live = app.settings.live.clone();
         notify::start_reminders(app.db.clone(), live.clone());
+        housekeeping::start(app.db.clone());
         search_index::start(app.db.clone());
         outbox::start(&app);
         media::start(&app);

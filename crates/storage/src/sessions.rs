@@ -103,3 +103,8 @@ pub(crate) async fn end_all_for(ex: &impl Exec, staff_id: i64, except_token_hash
     ex.run(&q).await?;
     Ok(())
 }
+
+/// Deletes the sessions that have expired by `now` (ms); answers how many.
+pub async fn purge_expired(db: &Db, now: i64) -> Result<u64> {
+    db.run(Query::delete().from_table(Sessions::Table).and_where(Expr::col(Sessions::ExpiresAt).lte(now))).await
+}

@@ -68,3 +68,15 @@ pub async fn clear(db: &Db, key: &str) -> Result<()> {
     db.run(Query::delete().from_table(LoginThrottle::Table).and_where(Expr::col(LoginThrottle::Key).eq(key))).await?;
     Ok(())
 }
+
+/// Forgets failures whose counting window has passed and whose lock is over (`now` in ms);
+/// answers how many keys were forgotten.
+pub async fn purge(db: &Db, now: i64) -> Result<u64> {
+    db.run(
+        Query::delete()
+            .from_table(LoginThrottle::Table)
+            .and_where(Expr::col(LoginThrottle::FirstFailureAt).lt(now - WINDOW_MS))
+            .and_where(Expr::col(LoginThrottle::LockedUntil).lte(now)),
+    )
+    .await
+}

@@ -375,3 +375,27 @@ async fn sqlite_commits_reach_the_database_file_within_seconds() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(found, "the company never reached the database file");
 }
+
+/// Expired sessions and spent login counters are swept; live ones stay (both backends).
+#[tokio::test]
+async fn expired_sessions_and_spent_login_counters_are_swept() {
+    for db in testing::all_backends().await {
+        let c = company(&db, "Acme", &format!("sweep-{:?}@acme", db.backend())).await;
+        let id = member(&db, &c, c.root, &format!("sweeper-{:?}@acme", db.backend()), &[]).await;
+        let now = rapport_storage::now_ms();
+        sessions::create(&db, "old", id, "csrf", now - 1).await.unwrap();
+        sessions::create(&db, "live", id, "csrf", now + 60_000).await.unwrap();
+        assert_eq!(sessions::purge_expired(&db, now).await.unwrap(), 1);
+        assert!(sessions::lookup(&db, "live", now).await.unwrap().is_some(), "a live session stays");
+        let long_ago = now - rapport_domain::throttle::WINDOW_MS - 1;
+        throttle::record_failure(&db, "account:old", long_ago).await.unwrap();
+        throttle::record_failure(&db, "account:recent", now).await.unwrap();
+        assert_eq!(throttle::purge(&db, now).await.unwrap(), 1, "only the spent counter goes");
+        // The recent failure still counts toward the next lock.
+        let mut lock = None;
+        for _ in 0..10 {
+            lock = lock.or(throttle::record_failure(&db, "account:recent", now).await.unwrap());
+        }
+        assert!(lock.is_some(), "the kept counter went on counting");
+    }
+}
