@@ -1,7 +1,9 @@
 //! `/webhooks/whatsapp` (WA-2): Meta's subscription handshake and signed deliveries.
-//! Order of checks: a signature header must be present; the body must be a JSON object; the
-//! numbers named in it route it (unknown ones are logged and skipped); the signature must match
-//! the app secret of every number it routes to; only then is anything stored.
+//! Order of checks: a signature header must be present; the body must be a JSON object naming
+//! a bounded number of numbers; those numbers route it (unknown ones are skipped, counted in one
+//! debug line: an unsigned body must not make the log grow); the signature must match the app
+//! secret of every number it routes to; only then is anything stored. A replayed signed body
+//! stores nothing twice (messages by wamid, delivery reports by their content).
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -18,6 +20,9 @@ use rapport_storage::{numbers, templates};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
+
+/// Distinct numbers one delivery may name (Meta sends one; a few leave room for batching).
+const MAX_NUMBERS: usize = 64;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/webhooks/whatsapp", get(handshake).post(receive))
@@ -50,9 +55,13 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     };
     let envelope = webhook::parse(&body).map_err(|e| ApiError::Malformed(e.to_string()))?;
     let ids: BTreeSet<String> = envelope.changes.iter().filter_map(|c| c.phone_number_id.clone()).collect();
+    if ids.len() > MAX_NUMBERS {
+        return Err(ApiError::Malformed(format!("a delivery names at most {MAX_NUMBERS} numbers")));
+    }
     let routes = numbers::routes(&state.db, &ids.iter().cloned().collect::<Vec<_>>()).await?;
-    for unknown in ids.iter().filter(|id| !routes.iter().any(|r| &r.phone_number_id == *id)) {
-        tracing::warn!(phone_number_id = %unknown, "webhook for a number that is not connected; ignored");
+    let unknown = ids.iter().filter(|id| !routes.iter().any(|r| &r.phone_number_id == *id)).count();
+    if unknown > 0 {
+        tracing::debug!(unknown, "webhook names numbers that are not connected here; skipped");
     }
     // Account-level events (template status updates) carry the WABA id instead of a number.
     let template_events: Vec<(String, Value)> = envelope

@@ -499,7 +499,17 @@ async fn apply_status(tx: &Tx, company_id: i64, s: &Status, now: i64) -> Result<
                 s.raw.to_string().into(),
                 s.timestamp.saturating_mul(1000).into(),
                 now.into(),
-            ]),
+            ])
+            .on_conflict(
+                OnConflict::columns([
+                    MessageStatuses::CompanyId,
+                    MessageStatuses::Wamid,
+                    MessageStatuses::Status,
+                    MessageStatuses::ReportedAt,
+                ])
+                .do_nothing()
+                .to_owned(),
+            ),
     )
     .await?;
     let rank = s.status.rank();

@@ -74,3 +74,14 @@ async fn drop_stale_schemas(url: &str) -> Result<(), StorageError> {
     }
     Ok(())
 }
+
+/// How many rows `table` holds: what a write left behind, for tests that check it.
+pub async fn count_rows(db: &Db, table: &str) -> Result<i64, StorageError> {
+    use crate::db::Exec;
+    let query = sea_query::Query::select()
+        .expr(sea_query::Expr::cust("COUNT(*)"))
+        .from(sea_query::Alias::new(table))
+        .to_owned();
+    let (count,): (i64,) = db.one(&query).await?;
+    Ok(count)
+}

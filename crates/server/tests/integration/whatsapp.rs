@@ -276,6 +276,10 @@ async fn delivery_states_only_move_forward_and_failures_keep_their_code() {
         };
         assert_eq!(state("wamid.out-1").await["status"], "sent");
         post_signed(&admin, &status("wamid.out-1", "read", None)).await;
+        let reports = testing::count_rows(&server.db, "message_statuses").await.unwrap();
+        // Meta (or anyone replaying a signed body) delivering the same report again adds nothing.
+        post_signed(&admin, &status("wamid.out-1", "read", None)).await;
+        assert_eq!(testing::count_rows(&server.db, "message_statuses").await.unwrap(), reports, "kept once");
         post_signed(&admin, &status("wamid.out-1", "delivered", None)).await;
         assert_eq!(state("wamid.out-1").await["status"], "read", "a late delivered never downgrades read");
         post_signed(&admin, &status("wamid.out-2", "failed", Some((131047, "Re-engagement message")))).await;
@@ -406,4 +410,19 @@ async fn template_status_webhooks_update_the_catalogue() {
             "an event signed with one company's secret changes only its templates"
         );
     }
+}
+
+/// A body naming more numbers than any delivery does is refused before any lookup, whatever
+/// it claims to be signed with.
+#[tokio::test]
+async fn a_delivery_naming_too_many_numbers_is_refused_before_any_lookup() {
+    let db = testing::sqlite().await.expect("database");
+    let server = TestServer::start(db).await;
+    let (_, _, admin) = server.company("Acme", "numbers@acme.test").await;
+    let changes: Vec<Value> = (0..65)
+        .map(|n| json!({"field": "messages", "value": {"messaging_product": "whatsapp", "metadata": {"phone_number_id": format!("{n}")}}}))
+        .collect();
+    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": changes}]});
+    let status = post_webhook(&admin, body.to_string().as_bytes(), Some("sha256=00")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
