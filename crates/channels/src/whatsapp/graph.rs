@@ -102,6 +102,10 @@ impl GraphError {
         GraphError { code: 0, title: format!("network error: {e}"), retryable: true }
     }
 
+    fn refused(title: String) -> GraphError {
+        GraphError { code: 0, title, retryable: false }
+    }
+
     /// Reads Meta's `{"error":{"code","message","error_data":{"details"}}}`.
     pub fn from_response(status: u16, body: &Value) -> GraphError {
         let error = &body["error"];
@@ -193,7 +197,7 @@ impl GraphClient {
 
     /// Sends a message; answers Meta's message id (wamid).
     pub async fn send(&self, phone_number_id: &str, token: &str, body: &Value) -> Result<String, GraphError> {
-        let url = format!("{}/{}/{phone_number_id}/messages", self.base_url, self.version);
+        let url = format!("{}/{}/{}/messages", self.base_url, self.version, path_id(phone_number_id)?);
         let response =
             self.http.post(url).bearer_auth(token).json(body).send().await.map_err(|e| GraphError::network(&e))?;
         let status = response.status().as_u16();
@@ -210,7 +214,7 @@ impl GraphClient {
 
     /// Looks up a media id: where to download it, its type, size and checksum.
     pub async fn media_info(&self, media_id: &str, token: &str) -> Result<MediaInfo, GraphError> {
-        let url = format!("{}/{}/{media_id}", self.base_url, self.version);
+        let url = format!("{}/{}/{}", self.base_url, self.version, path_id(media_id)?);
         let response = self.http.get(url).bearer_auth(token).send().await.map_err(|e| GraphError::network(&e))?;
         let status = response.status().as_u16();
         let answer: Value = response.json().await.unwrap_or(Value::Null);
@@ -254,7 +258,7 @@ impl GraphClient {
         mime_type: &str,
         filename: &str,
     ) -> Result<String, GraphError> {
-        let url = format!("{}/{}/{phone_number_id}/media", self.base_url, self.version);
+        let url = format!("{}/{}/{}/media", self.base_url, self.version, path_id(phone_number_id)?);
         let part = reqwest::multipart::Part::bytes(bytes)
             .file_name(filename.to_string())
             .mime_str(mime_type)
@@ -279,7 +283,7 @@ impl GraphClient {
 
     /// The WhatsApp Business Account's templates as Meta lists them (every page).
     pub async fn templates(&self, waba_id: &str, token: &str) -> Result<Vec<Value>, GraphError> {
-        let mut url = format!("{}/{}/{waba_id}/message_templates?limit=100", self.base_url, self.version);
+        let mut url = format!("{}/{}/{}/message_templates?limit=100", self.base_url, self.version, path_id(waba_id)?);
         let mut all = Vec::new();
         for _ in 0..50 {
             let response = self.http.get(&url).bearer_auth(token).send().await.map_err(|e| GraphError::network(&e))?;
@@ -290,7 +294,11 @@ impl GraphClient {
             }
             all.extend(page["data"].as_array().cloned().unwrap_or_default());
             match page["paging"]["next"].as_str() {
-                Some(next) => url = next.to_string(),
+                // The token goes with every page: follow only pages of the same Graph API.
+                Some(next) if same_origin(&self.base_url, next) => url = next.to_string(),
+                Some(next) => {
+                    return Err(GraphError::refused(format!("the next page is not on the Graph API: {next}")));
+                }
                 None => break,
             }
         }
@@ -299,7 +307,7 @@ impl GraphClient {
 
     /// Marks a customer's message as read (blue ticks on their side).
     pub async fn mark_read(&self, phone_number_id: &str, token: &str, wamid: &str) -> Result<(), GraphError> {
-        let url = format!("{}/{}/{phone_number_id}/messages", self.base_url, self.version);
+        let url = format!("{}/{}/{}/messages", self.base_url, self.version, path_id(phone_number_id)?);
         let body = json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid});
         let response =
             self.http.post(url).bearer_auth(token).json(&body).send().await.map_err(|e| GraphError::network(&e))?;
@@ -312,8 +320,40 @@ impl GraphClient {
     }
 }
 
+/// A Graph object id as one segment of a URL path: letters, digits, `_` and `-` only, so a
+/// stored or reported id can never reach another path or carry a query.
+fn path_id(id: &str) -> Result<&str, GraphError> {
+    let fits =
+        !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if fits { Ok(id) } else { Err(GraphError::refused(format!("`{id}` is not a Graph API id"))) }
+}
+
+/// Whether `url` is on the Graph API at `base` (same scheme, host and port).
+fn same_origin(base: &str, url: &str) -> bool {
+    url.strip_prefix(base).is_some_and(|rest| rest.starts_with('/'))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ids_and_next_pages_stay_on_the_graph_api() {
+        for id in ["106540352242922", "pn_1", "waba-2"] {
+            assert!(super::path_id(id).is_ok(), "{id}");
+        }
+        for id in ["", "1/../../me", "1?fields=access_token", "1#x", "a b", "%2e%2e"] {
+            assert!(super::path_id(id).is_err(), "{id}");
+        }
+        let base = "https://graph.facebook.com";
+        assert!(super::same_origin(base, "https://graph.facebook.com/v21.0/1/message_templates?after=x"));
+        for next in [
+            "https://graph.facebook.com.evil.test/v21.0/1",
+            "https://evil.test/https://graph.facebook.com/",
+            "http://graph.facebook.com/x",
+        ] {
+            assert!(!super::same_origin(base, next), "{next}");
+        }
+    }
+
     use super::*;
 
     #[test]
