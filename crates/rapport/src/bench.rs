@@ -195,16 +195,8 @@ async fn staff_list(backend: &'static str, db: Db, requests: usize) -> Result<Ve
     let (viewer_account, probe_dept) = seed(&db).await?;
     tracing::info!(backend, seconds = started.elapsed().as_secs_f32(), "seeded 500 departments and 5,000 staff");
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(rapport_server::serve(
-        listener,
-        crate::start(db.clone(), Settings::default(), ServerConfig::default()),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let served = Served::start(&db, Settings::default()).await?;
+    let base = served.base.clone();
     let client = login(&base, &viewer_account).await?;
     let visible = count_all(&client, &base).await?;
     let deep_cursor = cursor_after_pages(&client, &base, 25).await?;
@@ -231,10 +223,36 @@ async fn staff_list(backend: &'static str, db: Db, requests: usize) -> Result<Ve
         }
         rows.push(Row { backend, query: query.to_string(), visible: Some(visible), samples });
     }
-    let _ = stop.send(());
-    let _ = server.await;
+    served.stop().await;
     db.close().await;
     Ok(rows)
+}
+
+/// The real server on a local port over `db`, with its workers, as a benchmark measures it.
+pub struct Served {
+    /// `http://127.0.0.1:port`.
+    pub base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Served {
+    pub async fn start(db: &Db, settings: rapport_app::Settings) -> Result<Served> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = crate::start(db.clone(), settings, ServerConfig::default());
+        let server = tokio::spawn(rapport_server::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        Ok(Served { base, stop, server })
+    }
+
+    /// Stops the server and waits until it has.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.server.await;
+    }
 }
 
 pub async fn fetch(client: &reqwest::Client, url: &str) -> Result<serde_json::Value> {
@@ -272,19 +290,8 @@ async fn cursor_after_pages(client: &reqwest::Client, base: &str, pages: usize) 
 /// Builds the company; answers the viewer's account (head of the first division, with
 /// `dept.staff` + `subdept.staff`) and a level-2 department inside the viewer's subtree.
 async fn seed(db: &Db) -> Result<(String, i64)> {
-    let hash = hash_password(PASSWORD).map_err(|e| anyhow!("{e}"))?;
-    let created = companies::create(
-        db,
-        "Bench Holdings",
-        companies::NewAdmin { account: "admin@bench.test", name: "Admin", password_hash: &hash },
-    )
-    .await?;
-    let root = departments::root(db, created.company_id).await?;
-    let scope = Scope::operator(created.company_id, root.id, &root.path);
-    let actor = Actor { company_id: created.company_id, staff_id: None, source: "bench".into() };
-    let levels = build_tree(db, &scope, &actor, root.id, &LEVELS).await?;
-    let all: Vec<i64> = levels.iter().flatten().copied().collect();
-    spread_staff(db, &scope, &actor, &all, STAFF, ("member", "bench.test"), &hash).await?;
+    let Seeded { company_id, scope, actor, levels, password_hash: hash, .. } =
+        seed_company(db, "Bench Holdings", ("member", "bench.test"), &LEVELS, STAFF).await?;
     let division = levels[1][0];
     let viewer = "head@bench.test";
     let head = staff::create(
@@ -304,13 +311,45 @@ async fn seed(db: &Db) -> Result<(String, i64)> {
     let grants: GrantSet = [Grant::MenuStaff, Grant::DeptStaff, Grant::SubdeptStaff].into_iter().collect();
     staff::update(db, &scope, &actor, head.id, StaffChanges { grants: Some(grants), ..Default::default() }, None)
         .await?;
-    let tree = departments::tree(db, created.company_id).await?;
+    let tree = departments::tree(db, company_id).await?;
     let probe = levels[2].iter().copied().find(|d| tree.is_strictly_below(*d, division)).context("no level-2 probe")?;
     Ok((viewer.to_string(), probe))
 }
 
 /// A department tree with `levels[d]` departments at depth `d` (the root is level 0), each
 /// hung under the previous level's departments in turn; answers the ids level by level.
+/// A company for a benchmark: its department tree of `levels` and `staff` members spread over
+/// it (accounts `{prefix}N@{domain}`), all with [`PASSWORD`].
+pub struct Seeded {
+    pub company_id: i64,
+    pub scope: Scope,
+    pub actor: Actor,
+    /// Department ids, level by level from the root's children.
+    pub levels: Vec<Vec<i64>>,
+    pub staff_ids: Vec<i64>,
+    pub password_hash: String,
+}
+
+pub async fn seed_company(
+    db: &Db,
+    name: &str,
+    (prefix, domain): (&str, &str),
+    levels: &[usize],
+    staff: usize,
+) -> Result<Seeded> {
+    let password_hash = hash_password(PASSWORD).map_err(|e| anyhow!("{e}"))?;
+    let admin = format!("admin@{domain}");
+    let new_admin = companies::NewAdmin { account: &admin, name: "Admin", password_hash: &password_hash };
+    let created = companies::create(db, name, new_admin).await?;
+    let root = departments::root(db, created.company_id).await?;
+    let scope = Scope::operator(created.company_id, root.id, &root.path);
+    let actor = Actor { company_id: created.company_id, staff_id: None, source: "bench".into() };
+    let tree = build_tree(db, &scope, &actor, root.id, levels).await?;
+    let all: Vec<i64> = tree.iter().flatten().copied().collect();
+    let staff_ids = spread_staff(db, &scope, &actor, &all, staff, (prefix, domain), &password_hash).await?;
+    Ok(Seeded { company_id: created.company_id, scope, actor, levels: tree, staff_ids, password_hash })
+}
+
 pub async fn build_tree(db: &Db, scope: &Scope, actor: &Actor, root: i64, levels: &[usize]) -> Result<Vec<Vec<i64>>> {
     let mut tree: Vec<Vec<i64>> = vec![vec![root]];
     for (depth, size) in levels.iter().enumerate().skip(1) {

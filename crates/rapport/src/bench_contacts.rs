@@ -12,7 +12,7 @@ use anyhow::{Result, anyhow, bail};
 use rapport_domain::fields::FieldType;
 use rapport_domain::{Grant, GrantSet, Role};
 
-use rapport_server::{ServerConfig, hash_password};
+use rapport_server::hash_password;
 use rapport_storage::audit::Actor;
 use rapport_storage::contact_fields::{self, FieldSettings};
 use rapport_storage::imports::Plan;
@@ -118,17 +118,9 @@ pub async fn run(backend: &'static str, db: Db, media_dir: &Path, settings: &Set
     }
 
     // (c), (d) Through the real server.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let config = rapport_app::Settings { send_workers: 0, media_workers: 0, ..rapport_app::Settings::default() };
-    let server = tokio::spawn(rapport_server::serve(
-        listener,
-        crate::start(db.clone(), config, ServerConfig::default()),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let served = crate::bench::Served::start(&db, config).await?;
+    let base = served.base.clone();
     let filter = serde_json::json!([
         {"field": "city", "op": "eq", "value": "Hà Nội"},
         {"field": "budget", "op": "gt", "value": 50000},
@@ -155,8 +147,7 @@ pub async fn run(backend: &'static str, db: Db, media_dir: &Path, settings: &Set
             latencies.push(time_pages(backend, query, &client, url.as_str(), settings.requests).await?);
         }
     }
-    let _ = stop.send(());
-    let _ = server.await;
+    served.stop().await;
     db.close().await;
     Ok(Figures { bulk, latencies })
 }

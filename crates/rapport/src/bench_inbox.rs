@@ -3,18 +3,15 @@
 //! 5-level tree, one number per department), for a sales rep, a manager with sub-department
 //! scope and an admin.
 
-use crate::bench::{PASSWORD, Row, build_tree, fetch, login, spread_staff, time_pages};
+use crate::bench::{Row, fetch, login, time_pages};
 use anyhow::{Result, anyhow};
 use rapport_app::Settings;
 use rapport_domain::sync::SyncFilter;
 use rapport_domain::{Grant, GrantSet, Role};
-use rapport_server::{ServerConfig, hash_password};
-use rapport_storage::audit::Actor;
-use rapport_storage::departments;
 use rapport_storage::numbers::{self, NewNumber};
 use rapport_storage::secrets::SecretBox;
 use rapport_storage::staff::{self, NewStaff, StaffChanges};
-use rapport_storage::{Db, Scope, companies, generate, now_ms, search};
+use rapport_storage::{Db, generate, now_ms, search};
 use std::time::Instant;
 
 /// Departments per level (100 in all).
@@ -35,17 +32,9 @@ pub async fn run(backend: &'static str, db: Db, size: &Size) -> Result<Vec<Row>>
     while search::index_pending(&db).await? > 0 {}
     tracing::info!(backend, seconds = indexing.elapsed().as_secs_f32(), "search index ready");
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let config = Settings { send_workers: 0, media_workers: 0, ..Settings::default() };
-    let server = tokio::spawn(rapport_server::serve(
-        listener,
-        crate::start(db.clone(), config, ServerConfig::default()),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let served = crate::bench::Served::start(&db, config).await?;
+    let base = served.base.clone();
     let mut rows = Vec::new();
     for (who, account) in
         [("sales rep", &accounts.rep), ("manager, sub-departments", &accounts.manager), ("admin", &accounts.admin)]
@@ -90,8 +79,7 @@ pub async fn run(backend: &'static str, db: Db, size: &Size) -> Result<Vec<Row>>
             rows.push(time_pages(backend, format!("{what} — {who}"), client, url.as_str(), size.requests).await?);
         }
     }
-    let _ = stop.send(());
-    let _ = server.await;
+    served.stop().await;
     db.close().await;
     Ok(rows)
 }
@@ -103,19 +91,9 @@ struct Accounts {
 }
 
 async fn seed(db: &Db, size: &Size) -> Result<Accounts> {
-    let hash = hash_password(PASSWORD).map_err(|e| anyhow!("{e}"))?;
-    let created = companies::create(
-        db,
-        "Bench Inbox",
-        companies::NewAdmin { account: "admin@inbox.bench", name: "Admin", password_hash: &hash },
-    )
-    .await?;
-    let root = departments::root(db, created.company_id).await?;
-    let scope = Scope::operator(created.company_id, root.id, &root.path);
-    let actor = Actor { company_id: created.company_id, staff_id: None, source: "bench".into() };
-    let levels = build_tree(db, &scope, &actor, root.id, &LEVELS).await?;
+    let seeded = crate::bench::seed_company(db, "Bench Inbox", ("agent", "inbox.bench"), &LEVELS, STAFF).await?;
+    let crate::bench::Seeded { company_id, scope, actor, levels, staff_ids, password_hash: hash } = seeded;
     let all: Vec<i64> = levels.iter().flatten().copied().collect();
-    let staff_ids = spread_staff(db, &scope, &actor, &all, STAFF, ("agent", "inbox.bench"), &hash).await?;
     let secrets = SecretBox::from_base64(&SecretBox::generate_key()).map_err(|e| anyhow!("{e}"))?;
     let mut numbers = Vec::with_capacity(all.len());
     for (i, department_id) in all.iter().enumerate() {
@@ -135,7 +113,7 @@ async fn seed(db: &Db, size: &Size) -> Result<Accounts> {
         numbers.push((numbers::create(db, &scope, &actor, &secrets, new).await?.id, *department_id));
     }
     let spec = generate::InboxSpec {
-        company_id: created.company_id,
+        company_id,
         numbers: &numbers,
         staff: &staff_ids,
         conversations: size.conversations,

@@ -9,7 +9,7 @@ use anyhow::{Result, anyhow, bail};
 use futures_util::StreamExt;
 use rapport_app::live::Live;
 use rapport_channels::whatsapp::signature;
-use rapport_server::{ServerConfig, hash_password};
+use rapport_server::hash_password;
 use rapport_storage::audit::Actor;
 use rapport_storage::staff::{self, StaffChanges};
 use rapport_storage::{Db, Scope, departments, now_ms};
@@ -41,16 +41,8 @@ pub async fn run(backend: &'static str, bus: &'static str, db: Db, live: Live, s
     let config = rapport_app::Settings { send_workers: 0, media_workers: 0, live, ..rapport_app::Settings::default() };
     let (phone_number_id, target) = setup(&db, &config.secrets, "live").await?;
     let admin_account = "admin-live@bench.test";
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(rapport_server::serve(
-        listener,
-        crate::start(db.clone(), config, ServerConfig::default()),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let served = crate::bench::Served::start(&db, config).await?;
+    let base = served.base.clone();
     let colleagues = idle_colleagues(&db, target.company_id, settings.idle_sockets).await?;
     let mut idle = Vec::with_capacity(colleagues.len());
     for account in &colleagues {
@@ -116,8 +108,7 @@ pub async fn run(backend: &'static str, bus: &'static str, db: Db, live: Live, s
     let mut latencies = reader.await?;
     latencies.sort();
     drop(idle);
-    let _ = stop.send(());
-    let _ = server.await;
+    served.stop().await;
     db.close().await;
     Ok(LiveRow { backend, bus, sent: total, received: latencies.len(), latencies })
 }

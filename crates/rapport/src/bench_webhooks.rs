@@ -7,7 +7,7 @@ use anyhow::{Result, anyhow, bail};
 use rapport_app::Settings;
 use rapport_channels::whatsapp::{signature, webhook};
 use rapport_domain::sync::SyncFilter;
-use rapport_server::{ServerConfig, hash_password};
+use rapport_server::hash_password;
 use rapport_storage::audit::Actor;
 use rapport_storage::inbound::{self, Delivery, Target};
 use rapport_storage::numbers::{self, NewNumber};
@@ -113,16 +113,8 @@ pub async fn run(backend: &'static str, db: Db, seconds: u64, levels: &[usize]) 
     // Ingestion alone: no send or media workers competing for the database.
     let config = Settings { send_workers: 0, media_workers: 0, ..Settings::default() };
     let (phone_number_id, target) = setup(&db, &config.secrets, "load").await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/webhooks/whatsapp", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(rapport_server::serve(
-        listener,
-        crate::start(db.clone(), config, ServerConfig::default()),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let served = crate::bench::Served::start(&db, config).await?;
+    let url = format!("{}/webhooks/whatsapp", served.base);
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
     let counter = Arc::new(AtomicU64::new(0));
     let mut rows = Vec::new();
@@ -162,8 +154,7 @@ pub async fn run(backend: &'static str, db: Db, seconds: u64, levels: &[usize]) 
             p99_ms: percentile(&latencies, 0.99),
         });
     }
-    let _ = stop.send(());
-    let _ = server.await;
+    served.stop().await;
     let baseline_per_second = baseline(&db, target, &phone_number_id).await?;
     db.close().await;
     Ok(Figures { backend, rows, baseline_per_second })

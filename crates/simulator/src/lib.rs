@@ -202,20 +202,10 @@ impl Simulator {
         self.customer_sends_media(wa_id, name, "image", "image/png", b"\x89PNG\r\n\x1a\n", media).await
     }
 
-    /// A customer sends a document under the file name their phone gave it (any text at all).
-    pub async fn customer_sends_document(
-        &self,
-        wa_id: &str,
-        name: &str,
-        filename: &str,
-    ) -> Result<(String, Vec<u8>), String> {
-        let media = json!({"filename": filename});
-        self.customer_sends_media(wa_id, name, "document", "application/pdf", b"%PDF-1.4\n", media).await
-    }
-
-    /// A media message of `kind` whose bytes start with `magic`; `media` holds the kind's other
-    /// fields (caption, filename).
-    async fn customer_sends_media(
+    /// A customer sends a media message of `kind` (`image`, `document` ...) whose bytes start
+    /// with `magic`; `media` holds the kind's other fields (caption, a document's file name);
+    /// answers the wamid and the bytes.
+    pub async fn customer_sends_media(
         &self,
         wa_id: &str,
         name: &str,

@@ -1,56 +1,18 @@
 //! Customers and extended fields on every configured backend: duplicates, merge, soft delete,
 //! scoped visibility, and the filter builder's SQL held to the domain's reference meaning.
 
+mod common;
+
+use common::{company, member, scope_of};
 use proptest::prelude::*;
+use rapport_domain::Grant;
 use rapport_domain::contact_filter::{self, ContactRecord, Filter, RawCondition};
 use rapport_domain::fields::{FieldDef, FieldType};
-use rapport_domain::{Grant, Viewer};
-use rapport_storage::audit::Actor;
 use rapport_storage::contact_fields::{self, FieldSettings};
 use rapport_storage::contacts::{self, Contact, ContactInput, Cursor, ListQuery, Sort};
 use rapport_storage::departments::{self, NewDepartment};
-use rapport_storage::staff::{self, NewStaff, StaffChanges};
-use rapport_storage::{Db, Scope, StorageError, companies, contact_notes, testing};
+use rapport_storage::{Db, Scope, StorageError, contact_notes, testing};
 use serde_json::{Map, Value, json};
-
-struct Company {
-    scope: Scope,
-    actor: Actor,
-    root: i64,
-}
-
-async fn company(db: &Db, account: &str) -> Company {
-    let created = companies::create(db, "Acme", companies::NewAdmin { account, name: "Admin", password_hash: "x" })
-        .await
-        .unwrap();
-    let scope = scope_of(db, created.company_id, created.admin_id).await;
-    let actor = Actor { company_id: created.company_id, staff_id: Some(created.admin_id), source: "test".into() };
-    Company { scope, actor, root: created.root_department_id }
-}
-
-async fn scope_of(db: &Db, company_id: i64, staff_id: i64) -> Scope {
-    let me = staff::get_unscoped(db, company_id, staff_id).await.unwrap();
-    let dept = departments::get_unscoped(db, company_id, me.department_id).await.unwrap();
-    Scope {
-        viewer: Viewer { staff_id, company_id, department_id: me.department_id, grants: me.grants() },
-        department_path: dept.path,
-        role: None,
-    }
-}
-
-async fn member(db: &Db, c: &Company, department_id: i64, account: &str, grants: &[Grant]) -> i64 {
-    let s = staff::create(
-        db,
-        &c.scope,
-        &c.actor,
-        NewStaff { department_id, account, name: account, nickname: "", notes: "", password_hash: "x" },
-    )
-    .await
-    .unwrap();
-    let changes = StaffChanges { grants: Some(grants.iter().copied().collect()), ..Default::default() };
-    staff::update(db, &c.scope, &c.actor, s.id, changes, None).await.unwrap();
-    s.id
-}
 
 fn input(name: &str, phone: &str, department_id: i64, responsible: Option<i64>) -> ContactInput {
     ContactInput {
@@ -73,7 +35,7 @@ fn account(db: &Db, name: &str) -> String {
 #[tokio::test]
 async fn a_second_contact_with_the_same_phone_is_refused_and_merging_moves_everything() {
     for db in testing::all_backends().await {
-        let c = company(&db, &account(&db, "dup")).await;
+        let c = company(&db, "Acme", &account(&db, "dup")).await;
         let ann = contacts::create(&db, &c.scope, &c.actor, input("Ann", "+79123456789", c.root, None)).await.unwrap();
         let again = contacts::create(&db, &c.scope, &c.actor, input("Ann B", "+79123456789", c.root, None)).await;
         assert!(matches!(again, Err(StorageError::DuplicateContact(id)) if id == ann.id), "{again:?}");
@@ -103,7 +65,7 @@ async fn a_second_contact_with_the_same_phone_is_refused_and_merging_moves_every
 #[tokio::test]
 async fn a_deleted_contact_leaves_the_list_and_comes_back_when_restored() {
     for db in testing::all_backends().await {
-        let c = company(&db, &account(&db, "del")).await;
+        let c = company(&db, "Acme", &account(&db, "del")).await;
         let ann = contacts::create(&db, &c.scope, &c.actor, input("Ann", "+40722123456", c.root, None)).await.unwrap();
         contacts::delete(&db, &c.scope, &c.actor, ann.id).await.unwrap();
         let live = |deleted| ListQuery { limit: 10, deleted, ..ListQuery::default() };
@@ -121,7 +83,7 @@ async fn a_deleted_contact_leaves_the_list_and_comes_back_when_restored() {
 #[tokio::test]
 async fn staff_see_their_own_customers_and_those_their_chat_reach_covers() {
     for db in testing::all_backends().await {
-        let c = company(&db, &account(&db, "scope")).await;
+        let c = company(&db, "Acme", &account(&db, "scope")).await;
         let dept = |name: &'static str, parent: i64| {
             let (db, c) = (&db, &c);
             async move {
@@ -377,7 +339,7 @@ fn all_ids(db: &Db, scope: &Scope, filter: &Filter, sort: Option<Sort>, limit: u
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_filter_sql_answers_what_the_reference_filter_answers() {
     for db in testing::all_backends().await {
-        let c = company(&db, &account(&db, "filter")).await;
+        let c = company(&db, "Acme", &account(&db, "filter")).await;
         let other_dept = departments::create(
             &db,
             &c.scope,
@@ -451,7 +413,7 @@ async fn the_filter_sql_answers_what_the_reference_filter_answers() {
 async fn import_batches_in_one_transaction_see_each_other_and_count_only_when_committed() {
     use rapport_storage::imports::{self, Allocation, BatchContext, Plan, ValidRow};
     for db in testing::all_backends().await {
-        let c = company(&db, &account(&db, "batches")).await;
+        let c = company(&db, "Acme", &account(&db, "batches")).await;
         let a = member(&db, &c, c.root, &account(&db, "batches-a"), &[]).await;
         let b = member(&db, &c, c.root, &account(&db, "batches-b"), &[]).await;
         let mapping = vec![Some("name".to_string()), Some("phone".to_string())];

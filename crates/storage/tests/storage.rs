@@ -1,58 +1,22 @@
 //! Storage behaviour, run against every configured backend (SQLite always, PostgreSQL when
 //! `RAPPORT_TEST_POSTGRES_URL` is set).
 
+mod common;
+
+use common::{Company, company, member, scope_of};
 use rapport_domain::Refusal;
 use rapport_domain::status::StaffStatus;
 use rapport_domain::visibility::{StaffRef, can_see_department, can_see_staff};
-use rapport_domain::{Grant, GrantSet, Viewer};
-use rapport_storage::audit::Actor;
+use rapport_domain::{Grant, GrantSet};
 use rapport_storage::departments::{self, DepartmentChanges, NewDepartment};
 use rapport_storage::staff::{self, NewStaff, StaffChanges, StaffFilter};
 use rapport_storage::{Db, Scope, StorageError, companies, sessions, testing, throttle};
-
-struct Company {
-    scope: Scope,
-    actor: Actor,
-    root: i64,
-}
-
-async fn company(db: &Db, name: &str, account: &str) -> Company {
-    let created =
-        companies::create(db, name, companies::NewAdmin { account, name: "Admin", password_hash: "x" }).await.unwrap();
-    let scope = scope_of(db, created.company_id, created.admin_id).await;
-    let actor = Actor { company_id: created.company_id, staff_id: Some(created.admin_id), source: "test".into() };
-    Company { scope, actor, root: created.root_department_id }
-}
-
-async fn scope_of(db: &Db, company_id: i64, staff_id: i64) -> Scope {
-    let me = staff::get_unscoped(db, company_id, staff_id).await.unwrap();
-    let dept = departments::get_unscoped(db, company_id, me.department_id).await.unwrap();
-    Scope {
-        viewer: Viewer { staff_id, company_id, department_id: me.department_id, grants: me.grants() },
-        department_path: dept.path,
-        role: None,
-    }
-}
 
 async fn dept(db: &Db, c: &Company, parent: i64, name: &str) -> i64 {
     departments::create(db, &c.scope, &c.actor, NewDepartment { parent_id: parent, name, introduction: "" })
         .await
         .unwrap()
         .id
-}
-
-async fn member(db: &Db, c: &Company, department_id: i64, account: &str, grants: &[Grant]) -> i64 {
-    let s = staff::create(
-        db,
-        &c.scope,
-        &c.actor,
-        NewStaff { department_id, account, name: account, nickname: "", notes: "", password_hash: "x" },
-    )
-    .await
-    .unwrap();
-    let changes = StaffChanges { grants: Some(grants.iter().copied().collect()), ..Default::default() };
-    staff::update(db, &c.scope, &c.actor, s.id, changes, None).await.unwrap();
-    s.id
 }
 
 async fn visible_ids(db: &Db, scope: &Scope) -> Vec<i64> {

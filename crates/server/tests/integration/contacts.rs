@@ -83,22 +83,7 @@ fn enc(text: &str) -> String {
 
 /// Every item of a list in pages of 200.
 async fn every(client: &Client, path: &str) -> Vec<Value> {
-    let mut items = Vec::new();
-    let mut cursor: Option<String> = None;
-    let sep = if path.contains('?') { '&' } else { '?' };
-    loop {
-        let url = match &cursor {
-            Some(c) => format!("{path}{sep}limit=200&cursor={c}"),
-            None => format!("{path}{sep}limit=200"),
-        };
-        let (status, body) = client.get(&url).await;
-        assert_eq!(status, StatusCode::OK, "GET {url}: {body}");
-        items.extend(body["items"].as_array().cloned().unwrap_or_default());
-        match body["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_string()),
-            None => return items,
-        }
-    }
+    client.all_in_pages_of(path, 200).await
 }
 
 /// Contacts per source, from the statistics (CONT-5).

@@ -2,19 +2,14 @@
 //! and PostgreSQL, with customers writing through the Cloud API simulator.
 
 use crate::common::Client;
-use crate::common::simulated::{Setup, reply, setup};
+use crate::common::simulated::{Setup, reply, setup, staff_member};
 use rapport_storage::testing;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// A sales rep in the root department with the chat grants, logged in.
 async fn sales_rep(s: &Setup, account: &str) -> (i64, Client) {
-    let id = s.admin.create_staff(s.root, account, &["menu.chats", "dept.chats"]).await;
-    let (status, body) = s.admin.patch(&format!("/api/v1/staff/{id}"), json!({"role": "sales_rep"})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let mut client = s.server.client();
-    client.login(account, "staff-password").await;
-    (id, client)
+    staff_member(s, s.root, account, &["menu.chats", "dept.chats"], "sales_rep").await
 }
 
 async fn distribute(s: &Setup, mode: &str, staff: &[i64]) {
@@ -318,12 +313,7 @@ async fn managers_hear_of_every_message_only_when_the_number_says_so() {
 
 /// A sales rep in `department`, logged in.
 async fn rep_in(s: &Setup, department: i64, account: &str) -> (i64, Client) {
-    let id = s.admin.create_staff(department, account, &["menu.chats"]).await;
-    let (status, body) = s.admin.patch(&format!("/api/v1/staff/{id}"), json!({"role": "sales_rep"})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let mut client = s.server.client();
-    client.login(account, "staff-password").await;
-    (id, client)
+    staff_member(s, department, account, &["menu.chats"], "sales_rep").await
 }
 
 #[tokio::test]
@@ -453,18 +443,12 @@ async fn one_conversation_reads_as_in_the_list_and_outside_the_scope_as_absent()
 /// and becomes Ana's; answers (ana, mo, Mo logged in, Jane's contact id).
 async fn a_rep_and_a_manager_in_sales(s: &Setup) -> (i64, i64, Client, i64) {
     let sales = s.admin.create_department(s.root, "Sales").await;
-    let ana = s.admin.create_staff(sales, "ana@acme.test", &["menu.chats"]).await;
-    let mo = s.admin.create_staff(sales, "mo@acme.test", &["menu.chats", "menu.contacts"]).await;
-    for (id, role) in [(ana, "sales_rep"), (mo, "manager")] {
-        let (status, body) = s.admin.patch(&format!("/api/v1/staff/{id}"), json!({"role": role})).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-    }
+    let (ana, _) = rep_in(s, sales, "ana@acme.test").await;
+    let (mo, mo_client) = staff_member(s, sales, "mo@acme.test", &["menu.chats", "menu.contacts"], "manager").await;
     distribute(s, "in_turn", &[ana]).await;
     s.simulator.customer_writes("447700900001", "Jane", "Hello").await.unwrap();
     let chats = s.admin.all("/api/v1/conversations").await;
     assert_eq!(chats[0]["responsible_staff_id"], ana);
-    let mut mo_client = s.server.client();
-    mo_client.login("mo@acme.test", "staff-password").await;
     assert!(mo_client.all("/api/v1/conversations").await.is_empty(), "the chat is outside Mo's reach");
     (ana, mo, mo_client, chats[0]["contact"]["id"].as_i64().unwrap())
 }

@@ -1,7 +1,7 @@
 //! Live events over the inbox WebSocket (INBOX-3): they reach every viewer in scope and nobody
 //! else, and with NATS an event on one instance reaches a browser connected to another.
 
-use crate::common::simulated::{Setup, setup};
+use crate::common::simulated::{Setup, setup, staff_member};
 use crate::common::{Client, TestServer};
 use futures_util::StreamExt;
 use rapport_app::Settings;
@@ -39,11 +39,7 @@ async fn next_event(socket: &mut Socket, wait: Duration) -> Option<Value> {
 }
 
 async fn sales_rep(s: &Setup, account: &str) -> (i64, Client) {
-    let id = s.admin.create_staff(s.root, account, &["menu.chats", "dept.chats"]).await;
-    s.admin.patch(&format!("/api/v1/staff/{id}"), json!({"role": "sales_rep"})).await;
-    let mut client = s.server.client();
-    client.login(account, "staff-password").await;
-    (id, client)
+    staff_member(s, s.root, account, &["menu.chats", "dept.chats"], "sales_rep").await
 }
 
 #[tokio::test]

@@ -386,7 +386,9 @@ async fn a_document_with_control_characters_in_its_name_downloads_with_its_name(
     for db in testing::all_backends().await {
         let s = setup(db).await;
         let name = "hóa đơn\r\n\u{1}.pdf";
-        let (wamid, bytes) = s.simulator.customer_sends_document(CUSTOMER, "Jane", name).await.unwrap();
+        let document = json!({"filename": name});
+        let sent = s.simulator.customer_sends_media(CUSTOMER, "Jane", "document", "application/pdf", b"%PDF", document);
+        let (wamid, bytes) = sent.await.unwrap();
         let conversation = conversation_id(&s.admin).await;
         let messages = s.admin.all(&format!("/api/v1/conversations/{conversation}/messages")).await;
         let id = messages.iter().find(|m| m["wamid"] == wamid).unwrap()["id"].as_i64().unwrap();

@@ -2,18 +2,13 @@
 //! writes first from, and starting a chat with a phone number.
 
 use crate::common::Client;
-use crate::common::simulated::{Setup, reply, setup};
+use crate::common::simulated::{Setup, reply, setup, staff_member};
 use rapport_storage::testing;
 use reqwest::StatusCode;
 use serde_json::json;
 
 async fn member(s: &Setup, account: &str, role: &str) -> (i64, Client) {
-    let id = s.admin.create_staff(s.root, account, &["menu.chats", "dept.chats"]).await;
-    let (status, body) = s.admin.patch(&format!("/api/v1/staff/{id}"), json!({"role": role})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let mut client = s.server.client();
-    client.login(account, "staff-password").await;
-    (id, client)
+    staff_member(s, s.root, account, &["menu.chats", "dept.chats"], role).await
 }
 
 #[tokio::test]

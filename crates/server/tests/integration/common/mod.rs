@@ -131,15 +131,20 @@ impl Client {
         self.call(Method::DELETE, path, None).await
     }
 
-    /// Every item of a list, following `next_cursor`.
+    /// Every item of a list, following `next_cursor` two at a time (so paging is exercised).
     pub async fn all(&self, path: &str) -> Vec<Value> {
+        self.all_in_pages_of(path, 2).await
+    }
+
+    /// Every item of a list, following `next_cursor` in pages of `limit`.
+    pub async fn all_in_pages_of(&self, path: &str, limit: u32) -> Vec<Value> {
         let mut items = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
             let sep = if path.contains('?') { '&' } else { '?' };
             let url = match &cursor {
-                Some(c) => format!("{path}{sep}limit=2&cursor={c}"),
-                None => format!("{path}{sep}limit=2"),
+                Some(c) => format!("{path}{sep}limit={limit}&cursor={c}"),
+                None => format!("{path}{sep}limit={limit}"),
             };
             let (status, body) = self.get(&url).await;
             assert_eq!(status, StatusCode::OK, "GET {url}: {body}");

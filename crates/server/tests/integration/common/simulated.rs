@@ -19,6 +19,17 @@ pub struct Setup {
     pub number: i64,
 }
 
+/// A staff member of `department` with `grants` and `role`, logged in (password
+/// `staff-password`).
+pub async fn staff_member(s: &Setup, department: i64, account: &str, grants: &[&str], role: &str) -> (i64, Client) {
+    let id = s.admin.create_staff(department, account, grants).await;
+    let (status, body) = s.admin.patch(&format!("/api/v1/staff/{id}"), json!({"role": role})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut client = s.server.client();
+    client.login(account, "staff-password").await;
+    (id, client)
+}
+
 pub async fn setup(db: Db) -> Setup {
     setup_with_clock(db, Clock::default()).await
 }
