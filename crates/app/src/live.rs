@@ -28,6 +28,9 @@ pub enum EventKind {
     /// The bell: a notification for one staff member (new customer, message, assignment,
     /// reminder).
     Notification,
+    /// A staff member's access changed (logout, disabled, new password, grants or role): their
+    /// open sockets re-read their session at once. Never sent to browsers.
+    Access,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -50,6 +53,11 @@ pub struct Event {
 impl Event {
     pub fn about(kind: EventKind, conversation_id: i64, facts: ChatFacts) -> Event {
         Event { kind, conversation_id, facts, staff_id: None, name: None, for_staff: None, also_for: Vec::new() }
+    }
+
+    /// Tells `staff_id`'s open sockets that their access changed.
+    pub fn access_changed(staff_id: i64) -> Event {
+        Event { for_staff: Some(staff_id), ..Event::about(EventKind::Access, 0, ChatFacts::default()) }
     }
 }
 

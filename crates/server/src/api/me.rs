@@ -11,6 +11,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use rapport_app::live::Event;
 use rapport_domain::values::{NAME_MAX, NOTE_MAX, Password, multiline_text, optional_text, required_text};
 use rapport_storage::staff::{self, StaffChanges};
 use serde::Deserialize;
@@ -89,6 +90,7 @@ pub async fn change_password(
     let hash = hash_password_async(new.expose().to_string()).await?;
     let changes = StaffChanges { password_hash: Some(hash), ..Default::default() };
     staff::update(&state.db, &auth.scope, &auth.actor(), auth.staff_id(), changes, Some(&auth.token_hash)).await?;
+    state.settings.live.publish(Event::access_changed(auth.staff_id())).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

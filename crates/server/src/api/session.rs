@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
+use rapport_app::live::Event;
 use rapport_domain::throttle::seconds_left;
 use rapport_domain::values::{ACCOUNT_MAX, PASSWORD_MAX};
 use rapport_storage::audit::{self, Entry};
@@ -124,6 +125,7 @@ pub async fn login(
     ))]
 pub async fn logout(State(state): State<AppState>, auth: Auth, jar: CookieJar) -> ApiResult<(StatusCode, CookieJar)> {
     sessions::delete(&state.db, &auth.token_hash).await?;
+    state.settings.live.publish(Event::access_changed(auth.staff_id())).await;
     let secure = jar.get(auth::SECURE_SESSION_COOKIE).is_some();
     Ok((StatusCode::NO_CONTENT, jar.add(auth::removal_cookie(secure))))
 }

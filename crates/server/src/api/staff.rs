@@ -12,6 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
+use rapport_app::live::Event;
 use rapport_domain::status::StaffStatus;
 use rapport_domain::values::{Account, NAME_MAX, NOTE_MAX, Password, multiline_text, optional_text, required_text};
 use rapport_domain::visibility::{GrantRefusal, check_grant_change, check_manageable};
@@ -248,7 +249,9 @@ pub async fn update(
         let password = Password::parse("password", password)?;
         changes.password_hash = Some(hash_password_async(password.expose().to_string()).await?);
     }
-    Ok(Json(staff::update(&state.db, &auth.scope, &auth.actor(), id, changes, None).await?.into()))
+    let saved = staff::update(&state.db, &auth.scope, &auth.actor(), id, changes, None).await?;
+    state.settings.live.publish(Event::access_changed(id)).await;
+    Ok(Json(saved.into()))
 }
 
 /// A staff member's grants.
@@ -282,6 +285,7 @@ pub async fn set_grants(
     check_grant_change(&auth.scope.viewer, id, current.grants(), grants).map_err(grant_refusal)?;
     let changes = StaffChanges { grants: Some(grants), ..Default::default() };
     let saved = staff::update(&state.db, &auth.scope, &auth.actor(), id, changes, None).await?;
+    state.settings.live.publish(Event::access_changed(id)).await;
     Ok(Json(grants_view(saved.grants())))
 }
 
@@ -318,6 +322,7 @@ pub async fn reset_password(
     let hash = hash_password_async(password.expose().to_string()).await?;
     let changes = StaffChanges { password_hash: Some(hash), ..Default::default() };
     staff::update(&state.db, &auth.scope, &auth.actor(), id, changes, None).await?;
+    state.settings.live.publish(Event::access_changed(id)).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

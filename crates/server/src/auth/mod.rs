@@ -97,6 +97,18 @@ impl Auth {
         }
     }
 
+    /// The same session as it stands now: `None` once it ended (logout, a disabled account, a
+    /// password changed elsewhere), else with the grants and role the person holds now.
+    pub async fn refreshed(&self, state: &AppState) -> Result<Option<Auth>, ApiError> {
+        let Some(session) = sessions::lookup(&state.db, &self.token_hash, now_ms()).await? else { return Ok(None) };
+        Ok(Some(Auth {
+            scope: session.scope(),
+            session,
+            token_hash: self.token_hash.clone(),
+            client: self.client.clone(),
+        }))
+    }
+
     pub fn actor(&self) -> Actor {
         Actor { company_id: self.scope.company_id(), staff_id: Some(self.staff_id()), source: self.client.clone() }
     }

@@ -38,6 +38,20 @@ async fn next_event(socket: &mut Socket, wait: Duration) -> Option<Value> {
     }
 }
 
+/// Whether the server closes the socket within `wait` (frames before the close are skipped).
+async fn closed_within(socket: &mut Socket, wait: Duration) -> bool {
+    let closing = async {
+        loop {
+            match socket.next().await {
+                None | Some(Err(_)) => return,
+                Some(Ok(frame)) if frame.is_close() => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    };
+    tokio::time::timeout(wait, closing).await.is_ok()
+}
+
 async fn sales_rep(s: &Setup, account: &str) -> (i64, Client) {
     staff_member(s, s.root, account, &["menu.chats", "dept.chats"], "sales_rep").await
 }
@@ -125,4 +139,35 @@ async fn with_nats_an_event_on_one_instance_reaches_a_browser_on_another() {
         let event = next_event(&mut live_on_b, Duration::from_secs(5)).await.expect("the event crossed instances");
         assert_eq!(event["type"], "message");
     }
+}
+
+/// A socket holds no authorisation of its own: once its session ends it is closed (it kept
+/// streaming after logout), and another site's page cannot open one with the person's cookie.
+#[tokio::test]
+async fn a_socket_closes_when_its_session_ends_and_opens_only_from_this_site() {
+    let db = testing::sqlite().await.expect("database");
+    let s = setup(db).await;
+    let (_, rep_client) = sales_rep(&s, "gone@acme.test").await;
+    let mut socket = open_live(&rep_client).await;
+    // Past a re-check or two, the socket of a live session stays open.
+    let quiet = tokio::time::timeout(Duration::from_secs(3), socket.next()).await;
+    assert!(quiet.is_err(), "nothing arrives, and nothing closes, while the session lives: {quiet:?}");
+    let (status, _) = rep_client.post("/api/v1/auth/logout", json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(closed_within(&mut socket, Duration::from_secs(5)).await, "the socket of an ended session is closed");
+    // Losing the chats grant closes it too.
+    let (revoked, revoked_client) = sales_rep(&s, "revoked@acme.test").await;
+    let mut socket = open_live(&revoked_client).await;
+    let (status, body) = s.admin.put(&format!("/api/v1/staff/{revoked}/grants"), json!({"grants": []})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(closed_within(&mut socket, Duration::from_secs(5)).await, "the socket without the grant is closed");
+
+    let (_, admin_client) = sales_rep(&s, "stays@acme.test").await;
+    let url = admin_client.base.replace("http://", "ws://") + "/api/v1/live";
+    let mut request = url.as_str().into_client_request().expect("request");
+    let cookies = admin_client.jar.cookies(&admin_client.base.parse().expect("url")).expect("logged in");
+    request.headers_mut().insert("Cookie", HeaderValue::from_str(cookies.to_str().expect("ascii")).expect("header"));
+    request.headers_mut().insert("Origin", HeaderValue::from_static("https://evil.example"));
+    let refused = tokio_tungstenite::connect_async(request).await.expect_err("refused");
+    assert!(refused.to_string().contains("403"), "{refused}");
 }
